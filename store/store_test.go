@@ -1,0 +1,85 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/egov-vn/egov/store"
+	"github.com/egov-vn/egov/store/storetest"
+)
+
+func TestMigrateIsRepeatable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		// storetest already migrated once; a second run must change nothing.
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		var rev int64
+		if err := db.QueryRow(`SELECT revision FROM catalog_revision WHERE id = 1`).Scan(&rev); err != nil {
+			t.Fatalf("read revision: %v", err)
+		}
+		if rev != 0 {
+			t.Errorf("revision = %d after migrations, want 0", rev)
+		}
+	})
+}
+
+func TestTxRollsBackOnError(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO fields (code, name) VALUES ($1, $2)`, "X", "Thử"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("Tx error = %v, want boom", err)
+		}
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM fields`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d rows after rollback, want 0", n)
+		}
+	})
+}
+
+func TestUniqueViolation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ins := `INSERT INTO fields (code, name) VALUES ($1, $2)`
+		if _, err := db.ExecContext(ctx, ins, "HT", "Hộ tịch"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.ExecContext(ctx, ins, "HT", "Hộ tịch")
+		if !store.IsUniqueViolation(err) {
+			t.Errorf("IsUniqueViolation(%v) = false", err)
+		}
+		if store.IsUniqueViolation(errors.New("other")) {
+			t.Error("IsUniqueViolation(other) = true")
+		}
+	})
+}
+
+func TestTimesRoundTripInUTC(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		want := time.Date(2026, 2, 14, 8, 30, 0, 0, time.UTC)
+		if _, err := db.ExecContext(ctx, `UPDATE catalog_revision SET updated_at = $1 WHERE id = 1`, want); err != nil {
+			t.Fatal(err)
+		}
+		var got time.Time
+		if err := db.QueryRowContext(ctx, `SELECT updated_at FROM catalog_revision WHERE id = 1`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(want) {
+			t.Errorf("updated_at = %v, want %v", got, want)
+		}
+	})
+}
