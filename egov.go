@@ -220,6 +220,9 @@ var fieldTypes = map[FieldType]bool{
 	FieldEmail: true, FieldAddress: true, FieldTable: true,
 }
 
+// Valid reports whether t is a known field type.
+func (t FieldType) Valid() bool { return fieldTypes[t] }
+
 // FormField is one field of a procedure's application form. Prefill names
 // the account datum that fills it (once-only principle), such as
 // "full_name", "id_number", "date_of_birth", "address" or "tax_code".

@@ -79,3 +79,41 @@ func TestJobRunsOnlyAfterCommit(t *testing.T) {
 		}
 	}, jobs.Migrate)
 }
+
+func TestHeartbeatRunsOnStart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		before, err := jobs.LastHeartbeat(ctx, db)
+		if err != nil || !before.IsZero() {
+			t.Fatalf("before start: %v, %v; want zero time", before, err)
+		}
+		cfg := jobs.Config{PollInterval: 50 * time.Millisecond}
+		jobs.AddHeartbeat(db, &cfg)
+		q, err := jobs.New(db, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer q.Stop(context.Background())
+		for {
+			at, err := jobs.LastHeartbeat(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !at.IsZero() {
+				if d := time.Since(at); d < 0 || d > time.Minute {
+					t.Errorf("heartbeat at %v is %v from now", at, d)
+				}
+				return
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatal("no heartbeat within 30s of start")
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}, jobs.Migrate)
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/egov-vn/egov/jobs"
+	"github.com/egov-vn/egov/store"
+	"github.com/egov-vn/egov/web"
+)
+
+// config holds the flags shared by the commands. Each flag's default comes
+// from its EGOV_* environment variable.
+type config struct {
+	addr     string
+	dataDir  string
+	dbURL    string
+	demo     bool
+	logLevel string
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	switch os.Getenv(name) {
+	case "1", "true", "TRUE", "yes":
+		return true
+	}
+	return false
+}
+
+func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.dataDir, "data", env("EGOV_DATA_DIR", "data"), "data directory: SQLite database, search index, files (EGOV_DATA_DIR)")
+	fs.StringVar(&cfg.dbURL, "db", env("EGOV_DATABASE_URL", ""), "database: empty for SQLite in the data directory, or a postgres:// URL (EGOV_DATABASE_URL)")
+	fs.StringVar(&cfg.logLevel, "log-level", env("EGOV_LOG_LEVEL", "info"), "log level: debug, info, warn, error (EGOV_LOG_LEVEL)")
+	return fs
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, usageError{fmt.Sprintf("invalid --log-level %q: use debug, info, warn or error", s)}
+	}
+	return l, nil
+}
+
+func logHandler(h slog.Handler) slog.Handler { return web.LogHandler{Handler: h} }
+
+// openDB opens and migrates the database.
+func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.dbURL, cfg.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, jobs.Migrate(db)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.InfoContext(ctx, "database ready", "database", db.Source, "dialect", db.Dialect)
+	return db, nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/demo"
+	"github.com/egov-vn/egov/jobs"
+	"github.com/egov-vn/egov/web"
+)
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("serve", &cfg, stderr)
+	fs.StringVar(&cfg.addr, "addr", env("EGOV_ADDR", ":8080"), "address to listen on (EGOV_ADDR)")
+	fs.BoolVar(&cfg.demo, "demo", envBool("EGOV_DEMO"), "load the demo data set at start; loading twice adds nothing twice (EGOV_DEMO)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	level, err := parseLevel(cfg.logLevel)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, level)
+
+	db, err := openDB(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	cat := catalog.NewService(db, log)
+	defer cat.Close()
+	if cfg.demo {
+		sum, err := demo.Load(ctx, cat)
+		if err != nil {
+			return err
+		}
+		log.InfoContext(ctx, "demo data loaded", "new_agencies", sum.Agencies, "new_procedures", sum.Procedures)
+	}
+	if err := cat.Refresh(ctx); err != nil {
+		return err
+	}
+	go cat.Watch(ctx, 30*time.Second)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.DB, string(db.Dialect)),
+	)
+
+	jcfg := jobs.Config{Logger: log}
+	jobs.AddHeartbeat(db, &jcfg)
+	queue, err := jobs.New(db, jcfg)
+	if err != nil {
+		return err
+	}
+	if err := queue.Start(ctx); err != nil {
+		return err
+	}
+
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Logger: log, Registry: reg, Version: version})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.InfoContext(ctx, "egov serving", "addr", ln.Addr().String(), "version", version)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("http shutdown", "err", err)
+	}
+	if err := queue.Stop(shutdownCtx); err != nil {
+		log.Error("job queue shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,82 @@
+// Package web is the platform's HTTP edge: the citizen portal's pages, the
+// JSON API under /api/v1, health and metrics. Handlers decode and validate
+// input, call the domain services and encode their answers; the rules live
+// in the services.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/store"
+)
+
+// Config is what the server needs.
+type Config struct {
+	DB       *store.DB
+	Catalog  *catalog.Service
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // where HTTP metrics are registered; nil for none
+	Version  string
+}
+
+// Server is the platform's HTTP handler.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+	pages   *pages
+	metrics *httpMetrics
+}
+
+// NewServer wires every route and middleware.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	p, err := newPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = p
+	s.metrics = newHTTPMetrics(cfg.Registry)
+	addRoutes(s.mux, s)
+	s.handler = s.middleware(s.mux)
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Mux returns the bare route table, without middleware, for tests that
+// compare routes with the OpenAPI document.
+func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+func (s *Server) healthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+}
+
+func (s *Server) readyz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.cfg.DB.PingContext(ctx); err != nil {
+			s.log.ErrorContext(r.Context(), "readiness: database unreachable", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unreachable\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+}
