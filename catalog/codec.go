@@ -127,7 +127,10 @@ func DecodeJSON(r io.Reader) ([]Record, error) {
 		var p egov.Procedure
 		if err := dec.Decode(&p); err != nil {
 			ie := syntax(err).(*ImportError)
-			if !strings.Contains(ie.Problems[0].Reason, "sai kiểu") {
+			var se *json.SyntaxError
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &se) && !errors.As(err, &te) {
+				// An unknown key: point at the record that has it.
 				ie.Problems[0].Line = line
 			}
 			return nil, ie
@@ -215,8 +218,8 @@ func DecodeCSV(r io.Reader) ([]Record, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -224,6 +227,7 @@ func DecodeCSV(r io.Reader) ([]Record, error) {
 			problems = append(problems, Problem{Line: line, Reason: "dòng CSV không hợp lệ: " + err.Error()})
 			break
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(row) {
 				return strings.TrimSpace(row[i])

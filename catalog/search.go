@@ -269,11 +269,36 @@ func (ix *Index) Search(q Query) (Result, error) {
 	}
 	strict := ix.textQuery(q.Text, tokens, len(tokens))
 	res, err := ix.run(withFilters(strict, filters), q, false)
-	if err != nil || res.Total > 0 || len(tokens) == 1 {
+	if err != nil || res.Total >= q.Offset+q.Limit || len(tokens) == 1 {
 		return res, err
 	}
-	loose := ix.textQuery(q.Text, tokens, 1)
-	return ix.run(withFilters(loose, filters), q, false)
+	// Too few procedures have every word: follow them with those that have
+	// some, best first. The loose set contains the strict one.
+	all := q
+	all.Offset, all.Limit = 0, q.Offset+q.Limit
+	strictAll, err := ix.run(withFilters(strict, filters), all, false)
+	if err != nil {
+		return res, err
+	}
+	loose, err := ix.run(withFilters(ix.textQuery(q.Text, tokens, 1), filters), all, false)
+	if err != nil {
+		return res, err
+	}
+	merged := strictAll.Items
+	seen := map[string]bool{}
+	for _, it := range merged {
+		seen[it.Code] = true
+	}
+	for _, it := range loose.Items {
+		if !seen[it.Code] {
+			merged = append(merged, it)
+		}
+	}
+	out := Result{Total: loose.Total, Items: []Summary{}}
+	if q.Offset < len(merged) {
+		out.Items = merged[q.Offset:min(len(merged), q.Offset+q.Limit)]
+	}
+	return out, nil
 }
 
 func withFilters(text query.Query, filters []query.Query) query.Query {
