@@ -89,11 +89,32 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error
 	s.errorPage(w, r, http.StatusInternalServerError, "Lỗi hệ thống", msg)
 }
 
+// apiNotFound answers API requests that no route takes: 405 with Allow when
+// the path exists under another method, else 404, both as JSON.
 func (s *Server) apiNotFound() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeAPIError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+				fmt.Sprintf("Phương thức %s không được hỗ trợ ở địa chỉ này; dùng %s.", r.Method, strings.Join(allowed, ", ")), nil)
+			return
+		}
+		s.notFound(w, r)
+	})
 }
 
-func (s *Server) apiOpenAPI() http.Handler {
+func (s *Server) apiOpenAPI() http.Handler { return OpenAPIHandler() }
+
+// OpenAPIHandler serves the API's OpenAPI 3 document.
+func OpenAPIHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write(openAPIDocument)

@@ -6,8 +6,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// routeTable records the patterns it registers, so that tests can hold the
+// route list against the OpenAPI document and the authorization table.
+type routeTable struct {
+	mux      *http.ServeMux
+	patterns []string
+}
+
+func (t *routeTable) Handle(pattern string, h http.Handler) {
+	t.mux.Handle(pattern, h)
+	t.patterns = append(t.patterns, pattern)
+}
+
 // addRoutes is the whole route table of the platform, in one place.
-func addRoutes(mux *http.ServeMux, s *Server) {
+func addRoutes(mux *routeTable, s *Server) {
 	// Operations.
 	mux.Handle("GET /healthz", s.healthz())
 	mux.Handle("GET /readyz", s.readyz())

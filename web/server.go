@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/store"
@@ -33,6 +34,7 @@ type Server struct {
 	handler http.Handler
 	pages   *pages
 	metrics *httpMetrics
+	routes  []string
 }
 
 // NewServer wires every route and middleware.
@@ -47,7 +49,12 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.pages = p
 	s.metrics = newHTTPMetrics(cfg.Registry)
-	addRoutes(s.mux, s)
+	if cfg.Registry != nil && cfg.DB != nil {
+		cfg.Registry.MustRegister(collectors.NewDBStatsCollector(cfg.DB.DB, string(cfg.DB.Dialect)))
+	}
+	rt := &routeTable{mux: s.mux}
+	addRoutes(rt, s)
+	s.routes = rt.patterns
 	s.handler = s.middleware(s.mux)
 	return s, nil
 }
@@ -55,9 +62,8 @@ func NewServer(cfg Config) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Mux returns the bare route table, without middleware, for tests that
-// compare routes with the OpenAPI document.
-func (s *Server) Mux() *http.ServeMux { return s.mux }
+// Routes lists every registered pattern, such as "GET /api/v1/procedures".
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 
 func (s *Server) healthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -56,7 +56,6 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.DB, string(db.Dialect)),
 	)
 
 	jcfg := jobs.Config{Logger: log}
