@@ -66,8 +66,8 @@ func normalize(p egov.Procedure) egov.Procedure {
 func TestBrokenFilesSayWhereAndWhy(t *testing.T) {
 	tests := []struct {
 		name, format, input string
-		line               int
-		reason             string
+		line                int
+		reason              string
 	}{
 		{"not an array", "json", `{"code":"1.001193"}`, 1, "mảng"},
 		{"syntax error", "json", "[\n{\"code\": \"1.001193\",\n\"name\": }\n]", 3, "JSON không hợp lệ"},

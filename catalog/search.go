@@ -47,12 +47,12 @@ type Index struct {
 
 // Summary is what a search result shows of a procedure.
 type Summary struct {
-	Code           string           `json:"code"`
-	Name           string           `json:"name"`
-	Field          egov.Field       `json:"field"`
-	OnlineLevel    egov.OnlineLevel `json:"online_level"`
-	ProcessingDays int              `json:"processing_days"`
-	Levels         []egov.Level     `json:"levels"`
+	Code           string            `json:"code"`
+	Name           string            `json:"name"`
+	Field          egov.Field        `json:"field"`
+	OnlineLevel    egov.OnlineLevel  `json:"online_level"`
+	ProcessingDays int               `json:"processing_days"`
+	Levels         []egov.Level      `json:"levels"`
 	TargetUsers    []egov.TargetUser `json:"target_users"`
 }
 

@@ -113,13 +113,13 @@ func validProcedure(code string) egov.Procedure {
 		Levels:               []egov.Level{egov.LevelCommune},
 		ImplementingAgencies: []egov.AgencyRef{{Name: "Ủy ban nhân dân cấp xã"}},
 		OnlineLevel:          egov.OnlineFull, ProcessingDays: 3,
-		Ways:                 []egov.Way{{Channel: egov.ChannelOnline, ProcessingTime: 3, Unit: egov.UnitWorkingDays, Fees: []egov.Fee{{Name: "Lệ phí", Amount: 8000}}}},
-		Components:           []egov.Component{{Code: "TP1", Name: "Tờ khai", Required: true, Originals: 1}},
-		FormFields:           []egov.FormField{{Name: "full_name", Label: "Họ và tên", Type: egov.FieldText, Required: true, Prefill: "full_name"}},
-		Steps:                []string{"Nộp hồ sơ", "Nhận kết quả"},
-		LegalBasis:           []egov.LegalDoc{{Number: "60/2014/QH13", Title: "Luật Hộ tịch"}},
-		Results:              []egov.ResultDoc{{Name: "Giấy xác nhận"}},
-		TargetUsers:          []egov.TargetUser{egov.TargetCitizen},
+		Ways:        []egov.Way{{Channel: egov.ChannelOnline, ProcessingTime: 3, Unit: egov.UnitWorkingDays, Fees: []egov.Fee{{Name: "Lệ phí", Amount: 8000}}}},
+		Components:  []egov.Component{{Code: "TP1", Name: "Tờ khai", Required: true, Originals: 1}},
+		FormFields:  []egov.FormField{{Name: "full_name", Label: "Họ và tên", Type: egov.FieldText, Required: true, Prefill: "full_name"}},
+		Steps:       []string{"Nộp hồ sơ", "Nhận kết quả"},
+		LegalBasis:  []egov.LegalDoc{{Number: "60/2014/QH13", Title: "Luật Hộ tịch"}},
+		Results:     []egov.ResultDoc{{Name: "Giấy xác nhận"}},
+		TargetUsers: []egov.TargetUser{egov.TargetCitizen},
 	}
 }
 
