@@ -253,6 +253,10 @@ type Result struct {
 	Total int       `json:"total"`
 }
 
+// minStrictResults is how many procedures must match every word of a query
+// for the search not to look further.
+const minStrictResults = 3
+
 // Search runs q. Text is matched the way people type: any case, with or
 // without diacritics, words in any order, one wrong letter per word, and
 // common abbreviations. All words must match (each possibly fuzzily); only
@@ -269,11 +273,13 @@ func (ix *Index) Search(q Query) (Result, error) {
 	}
 	strict := ix.textQuery(q.Text, tokens, len(tokens))
 	res, err := ix.run(withFilters(strict, filters), q, false)
-	if err != nil || res.Total >= q.Offset+q.Limit || len(tokens) == 1 {
+	if err != nil || res.Total >= minStrictResults || len(tokens) == 1 {
 		return res, err
 	}
-	// Too few procedures have every word: follow them with those that have
-	// some, best first. The loose set contains the strict one.
+	// Hardly any procedure has every word (people add words such as "mở"
+	// or "thủ tục" that names lack): follow those with the procedures that
+	// have some of the words, best first. The loose set contains the strict
+	// one.
 	all := q
 	all.Offset, all.Limit = 0, q.Offset+q.Limit
 	strictAll, err := ix.run(withFilters(strict, filters), all, false)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,11 +77,38 @@ func formatMoney(amount int64) string {
 	return out
 }
 
+// feeSummary says in a few words what a procedure costs: each distinct
+// amount once, "free" for zero.
+func feeSummary(lang string, fees []egov.Fee) string {
+	if len(fees) == 0 {
+		return translate(lang, "proc.free")
+	}
+	amounts := map[int64]bool{}
+	var list []int64
+	for _, f := range fees {
+		if !amounts[f.Amount] {
+			amounts[f.Amount] = true
+			list = append(list, f.Amount)
+		}
+	}
+	slices.Sort(list)
+	parts := make([]string, len(list))
+	for i, a := range list {
+		if a == 0 {
+			parts[i] = translate(lang, "proc.free")
+		} else {
+			parts[i] = formatMoney(a)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 func newPages() (*pages, error) {
 	funcs := template.FuncMap{
 		"t":     translate,
 		"money": formatMoney,
 		"add":   func(a, b int) int { return a + b },
+		"fees":  feeSummary,
 		"year":  func() int { return time.Now().Year() },
 		"withLang": func(lang string, items []catalog.Summary) map[string]any {
 			return map[string]any{"Lang": lang, "Items": items}
