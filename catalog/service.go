@@ -17,14 +17,27 @@ import (
 	"github.com/egov-vn/egov/store"
 )
 
+// defaultCacheSize is how many distinct searches each replica remembers.
+const defaultCacheSize = 4096
+
+// CacheResults sets how many distinct searches are remembered until the
+// catalog changes; 0 turns the cache off (benchmarks of the search itself).
+func (s *Service) CacheResults(n int) {
+	s.cacheSize.Store(int64(n))
+	if ix := s.index.Load(); ix != nil {
+		ix.CacheResults(n)
+	}
+}
+
 // Service is the catalog. It is safe for concurrent use.
 type Service struct {
 	db  *store.DB
 	log *slog.Logger
 
-	index    atomic.Pointer[Index]
-	revision atomic.Int64
-	rebuild  sync.Mutex
+	index     atomic.Pointer[Index]
+	revision  atomic.Int64
+	rebuild   sync.Mutex
+	cacheSize atomic.Int64
 }
 
 // NewService returns the catalog over db. Call Refresh before searching.
@@ -34,6 +47,7 @@ func NewService(db *store.DB, log *slog.Logger) *Service {
 	}
 	s := &Service{db: db, log: log}
 	s.revision.Store(-1)
+	s.cacheSize.Store(defaultCacheSize)
 	return s
 }
 
@@ -61,6 +75,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ix.CacheResults(int(s.cacheSize.Load()))
 	if old := s.index.Swap(ix); old != nil {
 		// Searches that already hold the old index finish first: bleve
 		// waits for them on Close.
