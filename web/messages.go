@@ -81,6 +81,8 @@ var messages = map[string][2]string{
 	"proc.prefilled":       {"điền sẵn từ tài khoản", "filled from your account"},
 	"proc.apply_online":    {"Thủ tục này nộp được trực tuyến. Việc nộp hồ sơ trực tuyến sẽ có khi đăng nhập.", "This procedure can be done online. Online submission is available after signing in."},
 	"proc.apply_in_person": {"Thủ tục này chưa nộp được trực tuyến: hãy đến cơ quan thực hiện với các giấy tờ trên.", "This procedure cannot be done online yet: bring the papers above to the agency."},
+	"proc.info":            {"Thông tin thủ tục", "About this procedure"},
+	"errors.title":         {"Vui lòng sửa các lỗi sau", "Please correct the following"},
 	"proc.back":            {"Quay lại kết quả tìm kiếm", "Back to search"},
 	"fields.title":         {"Thủ tục theo lĩnh vực", "Procedures by field"},
 	"agencies.title":       {"Cơ quan thực hiện thủ tục", "Agencies"},

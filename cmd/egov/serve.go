@@ -58,6 +58,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "egov_jobs_heartbeat_age_seconds",
+		Help: "Seconds since the background job queue last ran its heartbeat job; above a few minutes, jobs are not running.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		at, err := jobs.LastHeartbeat(ctx, db)
+		if err != nil || at.IsZero() {
+			return -1
+		}
+		return time.Since(at).Seconds()
+	}))
+
 	jcfg := jobs.Config{Logger: log}
 	jobs.AddHeartbeat(db, &jcfg)
 	queue, err := jobs.New(db, jcfg)
