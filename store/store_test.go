@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -82,4 +84,22 @@ func TestTimesRoundTripInUTC(t *testing.T) {
 			t.Errorf("updated_at = %v, want %v", got, want)
 		}
 	})
+}
+
+// A data directory whose path has URI syntax in it still opens the right
+// file with its settings (WAL, foreign keys).
+func TestSQLitePathWithURISyntax(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c%d")
+	db, err := store.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "egov.db")); err != nil {
+		t.Errorf("database not where asked: %v", err)
+	}
 }

@@ -50,6 +50,7 @@ Usage:
   egov demo [flags]              load the demo data set (idempotent)
   egov import catalog [flags] FILE   import procedures (.json or .csv)
   egov export catalog [flags]    write all procedures (--format json|csv)
+  egov verify-audit [flags]      check the audit log's hash chain
   egov version
 
 Run "egov COMMAND -h" for the flags of a command.`
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError{"usage: egov export catalog [--format json|csv] [--out FILE]"}
 		}
 		return cmdExportCatalog(ctx, args[2:], stdout, stderr)
+	case "verify-audit":
+		return cmdVerifyAudit(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "egov", version)
 		return nil
