@@ -11,6 +11,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/identity"
 )
 
 //go:embed openapi.json
@@ -57,7 +58,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, egov.ErrNotFound):
 		s.notFound(w, r)
 	case errors.Is(err, egov.ErrForbidden):
-		s.forbidden(w, r, "Bạn không có quyền thực hiện thao tác này.")
+		msg := "Bạn không có quyền thực hiện thao tác này."
+		var ie *identity.Error
+		if errors.As(err, &ie) {
+			msg = ie.Msg
+		}
+		s.forbidden(w, r, msg)
+	case errors.Is(err, egov.ErrInvalid):
+		// An invalid request whose message is for the person, such as an
+		// expired link.
+		if isAPI(r) {
+			writeAPIError(w, http.StatusBadRequest, "invalid_argument", err.Error(), nil)
+			return
+		}
+		s.errorPage(w, r, http.StatusBadRequest, "Yêu cầu không hợp lệ", err.Error())
 	default:
 		s.internalError(w, r, err)
 	}

@@ -16,7 +16,22 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	patternKey
+)
+
+// recordPattern wraps the mux: after routing, it copies the matched pattern
+// to observe, whose request is not the one the mux saw (middleware in
+// between replaces the request to add to its context).
+func recordPattern(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(patternKey).(*string); ok {
+			*p = r.Pattern
+		}
+	})
+}
 
 // RequestID returns the ID of the request ctx belongs to, or "".
 func RequestID(ctx context.Context) string {
@@ -112,13 +127,18 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 }
 
 // middleware wraps the route table. From the outside in: recovery, request
-// ID, logging and metrics, security headers, cross-origin protection.
+// ID, logging and metrics, security headers, cross-origin protection,
+// authentication. authenticate replaces the request (its context carries
+// the account), so the pattern the mux sets is on that copy: observe reads
+// the route from a holder the inner request shares.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.forbidden(w, r, "Yêu cầu bị từ chối vì đến từ một trang web khác (cross-origin).")
 	}))
-	h := cop.Handler(next)
+	h := recordPattern(next)
+	h = s.authenticate(h)
+	h = cop.Handler(h)
 	h = securityHeaders(h)
 	h = s.observe(h)
 	h = s.withRequestID(h)
@@ -136,19 +156,20 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// observe logs each request and records its metrics. It must sit inside
-// withRequestID and pass its request on unchanged, so that the pattern the
-// mux sets on the request is visible here afterwards.
+// observe logs each request and records its metrics, under the route
+// pattern that recordPattern passes back up.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		var pattern string
+		r = r.WithContext(context.WithValue(r.Context(), patternKey, &pattern))
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
 		took := time.Since(start)
-		route := r.Pattern
+		route := pattern
 		if route == "" {
 			route = "unmatched"
 		}

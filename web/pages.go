@@ -16,6 +16,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/identity"
 )
 
 //go:embed templates/*.html
@@ -109,6 +110,7 @@ func newPages() (*pages, error) {
 		"money": formatMoney,
 		"add":   func(a, b int) int { return a + b },
 		"fees":  feeSummary,
+		"field": field,
 		"year":  func() int { return time.Now().Year() },
 		"withLang": func(lang string, items []catalog.Summary) map[string]any {
 			return map[string]any{"Lang": lang, "Items": items}
@@ -121,10 +123,10 @@ func newPages() (*pages, error) {
 	}
 	for _, name := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
-		if base == "layout" {
+		if base == "layout" || base == "forms" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", name)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/forms.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -150,7 +152,11 @@ type view struct {
 	Title string
 	Path  string // the current path and query, for the language switch
 	Query string // the search box's text
-	Data  any
+	// Account is the signed-in caller, or nil; SignIn says whether
+	// accounts exist at all on this server.
+	Account *identity.Account
+	SignIn  bool
+	Data    any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
@@ -159,7 +165,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.internalError(w, r, fmt.Errorf("no template %q", name))
 		return
 	}
-	v := view{Lang: language(r), Title: title, Path: r.URL.RequestURI(), Query: r.URL.Query().Get("q"), Data: data}
+	v := view{Lang: language(r), Title: title, Path: r.URL.RequestURI(), Query: r.URL.Query().Get("q"), Data: data,
+		Account: caller(r), SignIn: s.cfg.Identity != nil}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "template", name, "err", err)
@@ -168,6 +175,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", v.Lang)
+	if v.Account != nil {
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -35,6 +35,17 @@ func addRoutes(mux *routeTable, s *Server) {
 	mux.Handle("GET /api/v1/procedures/{code}", s.apiProcedure())
 	mux.Handle("GET /api/v1/fields", s.apiFields())
 	mux.Handle("GET /api/v1/life-events", s.apiLifeEvents())
+	if s.cfg.Identity != nil {
+		mux.Handle("POST /api/v1/accounts", s.apiRegister())
+		mux.Handle("POST /api/v1/auth/token", s.apiToken())
+		mux.Handle("DELETE /api/v1/auth/token", s.apiRevokeToken())
+		mux.Handle("GET /api/v1/me", s.apiMe())
+		mux.Handle("PUT /api/v1/me/contact", s.apiUpdateContact())
+		mux.Handle("POST /api/v1/businesses", s.apiRegisterBusiness())
+		mux.Handle("GET /api/v1/agencies/{code}/officials", s.apiOfficials())
+		mux.Handle("POST /api/v1/agencies/{code}/officials", s.apiAddOfficial())
+		mux.Handle("PUT /api/v1/officials/{id}/roles", s.apiSetRoles())
+	}
 	mux.Handle("/api/", s.apiNotFound())
 
 	// Portal pages.
@@ -47,5 +58,29 @@ func addRoutes(mux *routeTable, s *Server) {
 	mux.Handle("GET /co-quan/{code}", s.pageAgency())
 	mux.Handle("GET /su-kien/{code}", s.pageLifeEvent())
 	mux.Handle("GET /ngon-ngu/{lang}", s.setLanguage())
+	if s.cfg.Identity != nil {
+		mux.Handle("GET /dang-ky", s.pageRegister())
+		mux.Handle("POST /dang-ky", s.pageRegister())
+		mux.Handle("GET /dang-nhap", s.pageSignIn())
+		mux.Handle("POST /dang-nhap", s.pageSignIn())
+		mux.Handle("POST /dang-xuat", s.pageSignOut())
+		mux.Handle("GET /dang-nhap/vneid", s.pageOIDCStart())
+		mux.Handle("GET /dang-nhap/vneid/callback", s.pageOIDCCallback())
+		mux.Handle("GET /xac-thuc-email", s.pageVerifyEmail())
+		mux.Handle("POST /xac-thuc-email", s.pageVerifyEmail())
+		mux.Handle("GET /quen-mat-khau", s.pageForgotPassword())
+		mux.Handle("POST /quen-mat-khau", s.pageForgotPassword())
+		mux.Handle("GET /dat-lai-mat-khau", s.pageResetPassword())
+		mux.Handle("POST /dat-lai-mat-khau", s.pageResetPassword())
+		mux.Handle("GET /tai-khoan", s.pageAccount())
+		mux.Handle("POST /tai-khoan/lien-he", s.pageUpdateContact())
+		mux.Handle("POST /tai-khoan/mat-khau", s.pageChangePassword())
+		mux.Handle("POST /tai-khoan/dang-xuat-tat-ca", s.pageSignOutEverywhere())
+		mux.Handle("GET /tai-khoan/doanh-nghiep", s.pageRegisterBusiness())
+		mux.Handle("POST /tai-khoan/doanh-nghiep", s.pageRegisterBusiness())
+		mux.Handle("GET /quan-tri/can-bo", s.pageOfficials())
+		mux.Handle("POST /quan-tri/can-bo", s.pageAddOfficial())
+		mux.Handle("POST /quan-tri/can-bo/{id}/vai-tro", s.pageSetRoles())
+	}
 	mux.Handle("/", s.pageNotFound())
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/store"
 )
 
@@ -21,6 +22,8 @@ import (
 type Config struct {
 	DB       *store.DB
 	Catalog  *catalog.Service
+	Identity *identity.Service // accounts and sign-in; nil serves the catalog only
+	OIDC     *identity.OIDC    // single sign-on; nil when not configured
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // where HTTP metrics are registered; nil for none
 	Version  string

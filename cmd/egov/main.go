@@ -51,6 +51,7 @@ Usage:
   egov import catalog [flags] FILE   import procedures (.json or .csv)
   egov export catalog [flags]    write all procedures (--format json|csv)
   egov verify-audit [flags]      check the audit log's hash chain
+  egov official add [flags] < password   create an official of an agency
   egov version
 
 Run "egov COMMAND -h" for the flags of a command.`
@@ -77,6 +78,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError{"usage: egov export catalog [--format json|csv] [--out FILE]"}
 		}
 		return cmdExportCatalog(ctx, args[2:], stdout, stderr)
+	case "official":
+		if len(args) < 2 || args[1] != "add" {
+			return usageError{"usage: egov official add --agency CODE --role ROLE --username NAME < password"}
+		}
+		return cmdOfficialAdd(ctx, args[2:], stdin, stdout, stderr)
 	case "verify-audit":
 		return cmdVerifyAudit(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":

@@ -7,14 +7,19 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
 
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/demo"
+	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
+	"github.com/egov-vn/egov/notify"
 	"github.com/egov-vn/egov/web"
 )
 
@@ -23,6 +28,18 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("serve", &cfg, stderr)
 	fs.StringVar(&cfg.addr, "addr", env("EGOV_ADDR", ":8080"), "address to listen on (EGOV_ADDR)")
 	fs.BoolVar(&cfg.demo, "demo", envBool("EGOV_DEMO"), "load the demo data set at start; loading twice adds nothing twice (EGOV_DEMO)")
+	publicURL := fs.String("public-url", env("EGOV_PUBLIC_URL", "http://localhost:8080"), "address citizens reach the portal at, for links in e-mails (EGOV_PUBLIC_URL)")
+	var smtpCfg notify.SMTPConfig
+	fs.StringVar(&smtpCfg.Addr, "smtp-addr", env("EGOV_SMTP_ADDR", ""), "mail server host:port; empty logs e-mails instead of sending them (EGOV_SMTP_ADDR)")
+	fs.StringVar(&smtpCfg.From, "smtp-from", env("EGOV_SMTP_FROM", "Cổng Dịch vụ công <no-reply@localhost>"), "sender of e-mails (EGOV_SMTP_FROM)")
+	fs.StringVar(&smtpCfg.Username, "smtp-user", env("EGOV_SMTP_USER", ""), "mail server user (EGOV_SMTP_USER)")
+	smtpCfg.Password = os.Getenv("EGOV_SMTP_PASSWORD") // a secret: from the environment only
+	fs.BoolVar(&smtpCfg.ImplicitTLS, "smtp-tls", envBool("EGOV_SMTP_TLS"), "connect to the mail server with TLS from the start (port 465) (EGOV_SMTP_TLS)")
+	var oidcCfg identity.OIDCConfig
+	fs.StringVar(&oidcCfg.Issuer, "oidc-issuer", env("EGOV_OIDC_ISSUER", ""), "OpenID Connect issuer of the national identity service; empty disables single sign-on (EGOV_OIDC_ISSUER)")
+	fs.StringVar(&oidcCfg.ClientID, "oidc-client-id", env("EGOV_OIDC_CLIENT_ID", ""), "OpenID Connect client ID (EGOV_OIDC_CLIENT_ID)")
+	oidcCfg.ClientSecret = os.Getenv("EGOV_OIDC_CLIENT_SECRET") // a secret: from the environment only
+	fs.StringVar(&oidcCfg.IDNumberClaim, "oidc-id-claim", env("EGOV_OIDC_ID_CLAIM", "id_number"), "claim that carries the personal identification number (EGOV_OIDC_ID_CLAIM)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -71,17 +88,26 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return time.Since(at).Seconds()
 	}))
 
-	jcfg := jobs.Config{Logger: log}
+	jcfg := jobs.Config{Logger: log, Workers: river.NewWorkers()}
 	jobs.AddHeartbeat(db, &jcfg)
+	notify.AddWorkers(jcfg.Workers, notify.NewMailer(smtpCfg, log))
 	queue, err := jobs.New(db, jcfg)
 	if err != nil {
 		return err
+	}
+	ids := identity.NewService(db, queue, identity.Config{PublicURL: *publicURL}, log)
+	var sso *identity.OIDC
+	if oidcCfg.Issuer != "" {
+		oidcCfg.RedirectURL = strings.TrimRight(*publicURL, "/") + "/dang-nhap/vneid/callback"
+		if sso, err = identity.NewOIDC(ctx, oidcCfg); err != nil {
+			return err
+		}
 	}
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}
 
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Logger: log, Registry: reg, Version: version})
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Logger: log, Registry: reg, Version: version})
 	if err != nil {
 		return err
 	}

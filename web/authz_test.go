@@ -1,0 +1,266 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/demo"
+	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/jobs"
+	"github.com/egov-vn/egov/store"
+	"github.com/egov-vn/egov/store/storetest"
+	"github.com/egov-vn/egov/web"
+)
+
+// The kinds of caller of the authorization table.
+const (
+	anonymous   = "anonymous"
+	citizenA    = "citizen A"
+	citizenB    = "citizen B"
+	business    = "business"
+	receiverX   = "receiver X"
+	specialistX = "specialist X"
+	leaderX     = "leader X"
+	adminX      = "admin X"
+	officialY   = "admin Y"
+	sysAdmin    = "system admin"
+)
+
+var callers = []string{anonymous, citizenA, citizenB, business, receiverX, specialistX, leaderX, adminX, officialY, sysAdmin}
+
+const (
+	agencyX = "000.00.40.H26" // a commune of Hà Nội
+	agencyY = "000.00.00.H41" // Nghệ An
+	pw      = "mật khẩu thử nghiệm dài"
+)
+
+// world is a server with one account of each kind, signed in both on the
+// web (cookie) and on the API (bearer token).
+type world struct {
+	ts      *httptest.Server
+	srv     *web.Server
+	cookies map[string]string
+	tokens  map[string]string
+	ids     map[string]int64
+}
+
+func newWorld(t *testing.T, db *store.DB) *world {
+	t.Helper()
+	ctx := context.Background()
+	cat := catalog.NewService(db, nil)
+	t.Cleanup(func() { cat.Close() })
+	if _, err := demo.Load(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	id := identity.NewService(db, nil, identity.Config{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}, nil)
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{ts: httptest.NewServer(srv), srv: srv, cookies: map[string]string{}, tokens: map[string]string{}, ids: map[string]int64{}}
+	t.Cleanup(w.ts.Close)
+	req := identity.Request{IP: "127.0.0.1"}
+	usernames := map[string]string{}
+	for name, reg := range map[string]identity.CitizenRegistration{
+		citizenA: {IDNumber: "001090012345", FullName: "Nguyễn Văn An", DateOfBirth: "1990-05-12", Sex: "male", Phone: "0912345678", Email: "an@example.vn", Password: pw},
+		citizenB: {IDNumber: "079195012346", FullName: "Trần Thị Bình", DateOfBirth: "1995-01-02", Sex: "female", Phone: "0987654321", Email: "binh@example.vn", Password: pw},
+	} {
+		a, err := id.RegisterCitizen(ctx, reg, req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w.ids[name], usernames[name] = a.ID, a.Username
+	}
+	a, _ := id.Account(ctx, w.ids[citizenA])
+	b, err := id.RegisterBusiness(ctx, &a, identity.BusinessRegistration{TaxCode: "0100109106", Name: "Công ty Thử Nghiệm", Address: "Hà Nội",
+		Phone: "0912000111", Email: "ketoan@thunghiem.vn", Password: pw}, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ids[business], usernames[business] = b.ID, b.Username
+	for name, o := range map[string]identity.NewOfficial{
+		receiverX:   {AgencyCode: agencyX, Username: "x.tiepnhan", Roles: []identity.Role{identity.RoleReceiver}},
+		specialistX: {AgencyCode: agencyX, Username: "x.chuyenvien", Roles: []identity.Role{identity.RoleSpecialist}},
+		leaderX:     {AgencyCode: agencyX, Username: "x.lanhdao", Roles: []identity.Role{identity.RoleLeader}},
+		adminX:      {AgencyCode: agencyX, Username: "x.quantri", Roles: []identity.Role{identity.RoleAgencyAdmin}},
+		officialY:   {AgencyCode: agencyY, Username: "y.quantri", Roles: []identity.Role{identity.RoleAgencyAdmin}},
+		sysAdmin:    {AgencyCode: agencyY, Username: "hethong", Roles: []identity.Role{identity.RoleSystemAdmin}},
+	} {
+		o.FullName, o.Password = "Cán Bộ", pw
+		acct, err := id.AddOfficial(ctx, nil, o, req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w.ids[name], usernames[name] = acct.ID, acct.Username
+	}
+	for name, user := range usernames {
+		s, _, err := id.SignIn(ctx, user, pw, identity.SessionWeb, req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w.cookies[name] = s.Token
+		s, _, err = id.SignIn(ctx, user, pw, identity.SessionAPI, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.tokens[name] = s.Token
+	}
+	return w
+}
+
+func (w *world) do(t *testing.T, who, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, w.ts.URL+path, strings.NewReader(body))
+	if strings.HasPrefix(path, "/api/") {
+		req.Header.Set("Content-Type", "application/json")
+		if tok := w.tokens[who]; tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+	} else {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c := w.cookies[who]; c != "" {
+			req.AddCookie(&http.Cookie{Name: "egov_session", Value: c})
+		}
+	}
+	client := w.ts.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client.Timeout = 30 * time.Second
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// rule is one route of the authorization table: its request, the answer
+// for everybody, and the exceptions by caller.
+type rule struct {
+	route  string // the pattern, as registered
+	path   string // a concrete path; {who} is replaced by a per-caller value
+	body   string
+	all    int
+	except map[string]int
+}
+
+func TestAuthorizationTable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		recX := fmt.Sprint(w.ids[receiverX])
+		anonAPI := map[string]int{anonymous: 401}
+		anonPage := map[string]int{anonymous: 303}
+		with := func(base map[string]int, more map[string]int) map[string]int {
+			out := map[string]int{}
+			for k, v := range base {
+				out[k] = v
+			}
+			for k, v := range more {
+				out[k] = v
+			}
+			return out
+		}
+		officialsOfX := with(anonAPI, map[string]int{citizenA: 403, citizenB: 403, business: 403, receiverX: 403, specialistX: 403, leaderX: 403, officialY: 403})
+		rules := []rule{
+			{route: "GET /healthz", path: "/healthz", all: 200},
+			{route: "GET /readyz", path: "/readyz", all: 200},
+			{route: "GET /metrics", path: "/metrics", all: 200},
+			{route: "GET /api/v1/openapi.json", path: "/api/v1/openapi.json", all: 200},
+			{route: "GET /api/v1/agencies", path: "/api/v1/agencies", all: 200},
+			{route: "GET /api/v1/agencies/{code}", path: "/api/v1/agencies/" + agencyX, all: 200},
+			{route: "GET /api/v1/procedures", path: "/api/v1/procedures?q=khai+sinh", all: 200},
+			{route: "GET /api/v1/procedures/{code}", path: "/api/v1/procedures/1.001193", all: 200},
+			{route: "GET /api/v1/fields", path: "/api/v1/fields", all: 200},
+			{route: "GET /api/v1/life-events", path: "/api/v1/life-events", all: 200},
+			// Registering is open to all; this body is invalid, so 400 shows the
+			// request reached validation without creating anything.
+			{route: "POST /api/v1/accounts", path: "/api/v1/accounts", body: `{"id_number":"1"}`, all: 400},
+			{route: "POST /api/v1/auth/token", path: "/api/v1/auth/token", body: `{"username":"nobody{who}","password":"wrong password"}`, all: 401},
+			{route: "GET /api/v1/me", path: "/api/v1/me", all: 200, except: anonAPI},
+			{route: "PUT /api/v1/me/contact", path: "/api/v1/me/contact", body: `{"address":"Số 1, Hà Nội"}`, all: 200, except: anonAPI},
+			// Only a citizen represents a business; a valid citizen request
+			// with a bad tax code gets 400 (allowed, then validated).
+			{route: "POST /api/v1/businesses", path: "/api/v1/businesses", body: `{"tax_code":"123"}`, all: 403,
+				except: with(anonAPI, map[string]int{citizenA: 400, citizenB: 400})},
+			{route: "GET /api/v1/agencies/{code}/officials", path: "/api/v1/agencies/" + agencyX + "/officials", all: 200, except: officialsOfX},
+			{route: "POST /api/v1/agencies/{code}/officials", path: "/api/v1/agencies/" + agencyX + "/officials",
+				body: `{"username":"{who}","full_name":"Cán Bộ Mới","roles":["receiver"],"password":"` + pw + `"}`, all: 201, except: officialsOfX},
+			// Officials of another agency are not even found.
+			{route: "PUT /api/v1/officials/{id}/roles", path: "/api/v1/officials/" + recX + "/roles", body: `{"roles":["receiver","specialist"]}`,
+				all: 404, except: map[string]int{anonymous: 401, adminX: 200, sysAdmin: 200}},
+			{route: "DELETE /api/v1/auth/token", path: "/api/v1/auth/token", all: 204, except: anonAPI},
+
+			{route: "GET /static/", path: "/static/site.css", all: 200},
+			{route: "GET /{$}", path: "/", all: 200},
+			{route: "GET /thu-tuc", path: "/thu-tuc?q=ket+hon", all: 200},
+			{route: "GET /thu-tuc/{code}", path: "/thu-tuc/1.000894", all: 200},
+			{route: "GET /linh-vuc", path: "/linh-vuc", all: 200},
+			{route: "GET /co-quan", path: "/co-quan", all: 200},
+			{route: "GET /co-quan/{code}", path: "/co-quan/" + agencyY, all: 200},
+			{route: "GET /su-kien/{code}", path: "/su-kien/birth", all: 200},
+			{route: "GET /ngon-ngu/{lang}", path: "/ngon-ngu/vi", all: 303},
+			{route: "GET /dang-ky", path: "/dang-ky", all: 200},
+			{route: "POST /dang-ky", path: "/dang-ky", body: "id_number=1", all: 400},
+			{route: "GET /dang-nhap", path: "/dang-nhap", all: 200},
+			{route: "POST /dang-nhap", path: "/dang-nhap", body: "username=nobody{who}&password=wrong+password", all: 401},
+			{route: "GET /dang-nhap/vneid", path: "/dang-nhap/vneid", all: 404}, // no provider configured here
+			{route: "GET /dang-nhap/vneid/callback", path: "/dang-nhap/vneid/callback", all: 404},
+			{route: "GET /xac-thuc-email", path: "/xac-thuc-email?token=abc", all: 200},
+			{route: "POST /xac-thuc-email", path: "/xac-thuc-email", body: "token=abc", all: 400},
+			{route: "GET /quen-mat-khau", path: "/quen-mat-khau", all: 200},
+			{route: "POST /quen-mat-khau", path: "/quen-mat-khau", body: "username=nobody", all: 200},
+			{route: "GET /dat-lai-mat-khau", path: "/dat-lai-mat-khau?token=abc", all: 200},
+			{route: "POST /dat-lai-mat-khau", path: "/dat-lai-mat-khau", body: "token=abc&password=x&password2=x", all: 400},
+			{route: "GET /tai-khoan", path: "/tai-khoan", all: 200, except: anonPage},
+			{route: "POST /tai-khoan/lien-he", path: "/tai-khoan/lien-he", body: "address=S%E1%BB%91+2", all: 303},
+			{route: "POST /tai-khoan/mat-khau", path: "/tai-khoan/mat-khau", body: "current_password=wrong&password=a&password2=b", all: 400, except: anonPage},
+			{route: "GET /tai-khoan/doanh-nghiep", path: "/tai-khoan/doanh-nghiep", all: 200, except: anonPage},
+			{route: "POST /tai-khoan/doanh-nghiep", path: "/tai-khoan/doanh-nghiep", body: "tax_code=1", all: 403,
+				except: map[string]int{anonymous: 303, citizenA: 400, citizenB: 400}},
+			{route: "GET /quan-tri/can-bo", path: "/quan-tri/can-bo", all: 403,
+				except: map[string]int{anonymous: 303, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "POST /quan-tri/can-bo", path: "/quan-tri/can-bo", body: "username=p{who}&full_name=C%C3%A1n+B%E1%BB%99&roles=receiver&password=" + url.QueryEscape(pw),
+				all: 403, except: map[string]int{anonymous: 303, adminX: 303, officialY: 303, sysAdmin: 303}},
+			{route: "POST /quan-tri/can-bo/{id}/vai-tro", path: "/quan-tri/can-bo/" + recX + "/vai-tro", body: "roles=receiver",
+				all: 404, except: map[string]int{anonymous: 303, adminX: 303, sysAdmin: 303}},
+			{route: "POST /dang-xuat", path: "/dang-xuat", all: 303},
+			{route: "POST /tai-khoan/dang-xuat-tat-ca", path: "/tai-khoan/dang-xuat-tat-ca", all: 303},
+		}
+		covered := map[string]bool{}
+		for _, r := range rules {
+			covered[r.route] = true
+		}
+		for _, route := range w.srv.Routes() {
+			if route == "/" || route == "/api/" {
+				continue // the not-found handlers
+			}
+			if !covered[route] {
+				t.Errorf("route %s is missing from the authorization table", route)
+			}
+		}
+		for _, r := range rules {
+			for _, who := range callers {
+				want := r.all
+				if code, ok := r.except[who]; ok {
+					want = code
+				}
+				nick := strings.NewReplacer(" ", "", "A", "a", "B", "b", "X", "x", "Y", "y").Replace(who)
+				method, _, _ := strings.Cut(r.route, " ")
+				got, body := w.do(t, who, method, strings.ReplaceAll(r.path, "{who}", nick), strings.ReplaceAll(r.body, "{who}", nick))
+				if got != want {
+					t.Errorf("%s %s as %s: %d, want %d; %.200s", method, r.path, who, got, want, body)
+				}
+			}
+		}
+	}, jobs.Migrate)
+}
