@@ -52,8 +52,9 @@ const passwordAdvice = " Hãy chọn mật khẩu khác, ví dụ một câu ng�
 //
 // Comparisons ignore case, Vietnamese diacritics and spaces; the common-list
 // comparison is also made after removing leading and trailing digits and
-// symbols and undoing the usual substitutions inside (@ for a, 0 for o...),
-// so "P@ssw0rd2024!" is refused because "password" is common.
+// symbols, after undoing the usual substitutions inside (@ for a, 0 for
+// o...) and on the letters alone, so "P@ssw0rd2024!" and "anh-yeu-em-2024"
+// are refused because "password" and "anhyeuem" are common.
 //
 // personal holds what the caller knows of the user: the ID number, phone
 // number, e-mail address (or its local part), full name... Each is reduced to
@@ -92,7 +93,13 @@ func CheckPassword(pw string, personal ...string) error {
 
 	core := strings.TrimFunc(f, notLetter)
 	unleet := strings.TrimFunc(deleet(strings.TrimRightFunc(f, notLetter)), notLetter)
-	if isCommon(f) || isCommon(core) || isCommon(unleet) {
+	letters := strings.Map(func(r rune) rune {
+		if notLetter(r) {
+			return -1
+		}
+		return r
+	}, f)
+	if isCommon(f) || isCommon(core) || isCommon(unleet) || (utf8.RuneCountInString(letters) >= 4 && isCommon(letters)) {
 		return invalid("Mật khẩu này quá phổ biến, dễ bị đoán." + passwordAdvice)
 	}
 	if onlyEasyParts(f) {

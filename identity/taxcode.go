@@ -102,7 +102,7 @@ func ValidateTaxCode(code string) error {
 		return invalid("Hãy nhập mã số thuế: 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số đối với chi nhánh (ví dụ 0100109106-001).")
 	}
 	base, unit, branch := strings.Cut(s, "-")
-	if !isASCIIDigits(base) || (branch && !isASCIIDigits(unit)) {
+	if !isASCIIDigits(base) || (branch && unit != "" && !isASCIIDigits(unit)) {
 		return invalid("Mã số thuế chỉ gồm các chữ số từ 0 đến 9, và một dấu gạch ngang trước 3 chữ số cuối nếu là mã chi nhánh (ví dụ 0100109106-001).")
 	}
 	switch {

@@ -388,6 +388,8 @@ func TestCheckPassword(t *testing.T) {
 		{"Admin@123456", nil, common},
 		{"Mật khẩu 2024!", nil, common},
 		{"anh yêu em 2024", nil, common},
+		{"anh-yeu-em-2024", nil, common},
+		{"pass.word.2024", nil, common},
 		{"ANHYEUEM1995", nil, common},
 		{"iloveyou2024", nil, common},
 		{"Vietnam@2024", nil, common},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/demo"
+	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/store"
 	"github.com/egov-vn/egov/store/storetest"
 	"github.com/egov-vn/egov/web"
@@ -38,7 +39,8 @@ func newServer(t testing.TB, db *store.DB, logs io.Writer) (*web.Server, *httpte
 		logs = io.Discard
 	}
 	log := slog.New(web.LogHandler{Handler: slog.NewJSONHandler(logs, nil)})
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Logger: log, Registry: prometheus.NewRegistry()})
+	ids := identity.NewService(db, nil, identity.Config{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}, nil)
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, Logger: log, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +55,7 @@ type scenario struct {
 	name     string
 	method   string
 	url      string
+	body     string
 	header   map[string]string
 	status   int
 	contains []string
@@ -89,6 +92,23 @@ var scenarios = []scenario{
 	{name: "agency unknown", url: "/api/v1/agencies/000.00.00.G99", status: 404, contains: []string{`"not_found"`}},
 	{name: "fields", url: "/api/v1/fields", status: 200, contains: []string{`"Hộ tịch"`}},
 	{name: "life events", url: "/api/v1/life-events", status: 200, contains: []string{`"birth"`}},
+	{name: "register", method: "POST", url: "/api/v1/accounts", status: 201,
+		body:     `{"id_number":"001090012345","full_name":"Nguyễn Văn An","date_of_birth":"1990-05-12","sex":"male","phone":"0912345678","email":"an@example.vn","password":"mùa thu Hà Nội lá vàng"}`,
+		contains: []string{`"kind":"citizen"`, `"username":"001090012345"`, `"email_verified":false`}, absent: []string{"password"}},
+	{name: "register again", method: "POST", url: "/api/v1/accounts", status: 400,
+		body:     `{"id_number":"001090012345","full_name":"Nguyễn Văn An","date_of_birth":"1990-05-12","sex":"male","phone":"0912345678","email":"an@example.vn","password":"mùa thu Hà Nội lá vàng"}`,
+		contains: []string{`"id_number":`, "đã có tài khoản"}},
+	{name: "register bad fields", method: "POST", url: "/api/v1/accounts", status: 400,
+		body:     `{"id_number":"123","full_name":"","date_of_birth":"1990-13-45","sex":"x","phone":"123","email":"a@","password":"123456"}`,
+		contains: []string{`"fields":{`, `"id_number"`, `"full_name"`, `"date_of_birth"`, `"sex"`, `"phone"`, `"email"`, `"password"`}},
+	{name: "register unknown field", method: "POST", url: "/api/v1/accounts", status: 400, body: `{"idnumber":"1"}`, contains: []string{`"idnumber"`}},
+	{name: "register not json", method: "POST", url: "/api/v1/accounts", status: 400, body: `id_number=1`, contains: []string{"JSON"}},
+	{name: "token", method: "POST", url: "/api/v1/auth/token", status: 200, body: `{"username":"001090012345","password":"mùa thu Hà Nội lá vàng"}`,
+		contains: []string{`"token_type":"Bearer"`, `"access_token":"`, `"expires_in":3600`}},
+	{name: "token wrong password", method: "POST", url: "/api/v1/auth/token", status: 401, body: `{"username":"001090012345","password":"wrong password"}`,
+		contains: []string{`"unauthenticated"`}},
+	{name: "me anonymous", url: "/api/v1/me", status: 401, contains: []string{`"unauthenticated"`}},
+	{name: "me bad token", url: "/api/v1/me", header: map[string]string{"Authorization": "Bearer forged"}, status: 401},
 	{name: "api unknown", url: "/api/v1/nothing", status: 404, contains: []string{`"not_found"`}, undocumented: true},
 	{name: "api wrong method", method: "DELETE", url: "/api/v1/procedures/1.001193", status: 405, contains: []string{`"method_not_allowed"`}, undocumented: true},
 
@@ -127,7 +147,10 @@ func TestScenarios(t *testing.T) {
 				if method == "" {
 					method = http.MethodGet
 				}
-				req, _ := http.NewRequest(method, ts.URL+sc.url, nil)
+				req, _ := http.NewRequest(method, ts.URL+sc.url, strings.NewReader(sc.body))
+				if sc.body != "" {
+					req.Header.Set("Content-Type", "application/json")
+				}
 				for k, v := range sc.header {
 					req.Header.Set(k, v)
 				}

@@ -139,3 +139,34 @@ func TestServeStartsAndShutsDown(t *testing.T) {
 		t.Error("server still answers after shutdown")
 	}
 }
+
+func TestOfficialAdd(t *testing.T) {
+	dir := t.TempDir()
+	data := "--data=" + filepath.Join(dir, "data")
+	if out, err := egov(t, "", "demo", data); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	args := []string{"official", "add", data, "--agency=000.00.40.H26", "--role=agency_admin,receiver", "--username=hk.quantri", "--name=Lê Thị Hoa"}
+	out, err := egov(t, "một mật khẩu ban đầu dài\n", args...)
+	if err != nil || !strings.Contains(out, "hk.quantri") || !strings.Contains(out, "000.00.40.H26") {
+		t.Fatalf("official add: %v\n%s", err, out)
+	}
+	if out, err := egov(t, "một mật khẩu ban đầu dài\n", args...); err == nil || !strings.Contains(err.Error(), "đã được dùng") {
+		t.Errorf("adding the same user name twice: %v\n%s", err, out)
+	}
+	if _, err := egov(t, "", args...); err == nil {
+		t.Error("no password on standard input was accepted")
+	}
+	bad := append([]string{}, args...)
+	bad[3] = "--agency=000.00.99.H99"
+	bad[5] = "--username=ghost"
+	if _, err := egov(t, "một mật khẩu ban đầu dài\n", bad...); err == nil || !strings.Contains(err.Error(), "000.00.99.H99") {
+		t.Errorf("unknown agency: %v", err)
+	}
+	if _, err := egov(t, "x\n", "official", "add", data, "--agency=000.00.40.H26"); err == nil {
+		t.Error("missing flags were accepted")
+	}
+	if out, err := egov(t, "", "verify-audit", data); err != nil || !strings.Contains(out, "intact") {
+		t.Errorf("verify-audit after adding an official: %v\n%s", err, out)
+	}
+}
