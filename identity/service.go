@@ -187,6 +187,28 @@ func validEmail(fe egov.FieldErrors, key, email string, required bool) string {
 // RegisterCitizen opens a citizen account and sends the link that verifies
 // the e-mail address. Every invalid field is reported at once.
 func (s *Service) RegisterCitizen(ctx context.Context, in CitizenRegistration, req Request) (Account, error) {
+	in, dob, fe := s.checkCitizen(in)
+	if len(fe) > 0 {
+		return Account{}, fe
+	}
+	hash, err := hashPassword(in.Password, s.cfg.Argon2)
+	if err != nil {
+		return Account{}, err
+	}
+	return s.createCitizen(ctx, in, dob, hash, req)
+}
+
+// CheckCitizen validates a registration without storing anything, for a
+// form that has problems of its own to report beside these.
+func (s *Service) CheckCitizen(in CitizenRegistration) egov.FieldErrors {
+	_, _, fe := s.checkCitizen(in)
+	if len(fe) == 0 {
+		return nil
+	}
+	return fe
+}
+
+func (s *Service) checkCitizen(in CitizenRegistration) (CitizenRegistration, time.Time, egov.FieldErrors) {
 	fe := egov.FieldErrors{}
 	in.IDNumber = NormalizeIDNumber(in.IDNumber)
 	in.FullName = validName(fe, "full_name", in.FullName)
@@ -218,15 +240,14 @@ func (s *Service) RegisterCitizen(ctx context.Context, in CitizenRegistration, r
 	if err := CheckPassword(in.Password, in.IDNumber, phone, strings.Split(email, "@")[0], foldName(in.FullName)); err != nil {
 		fe["password"] = err.Error()
 	}
-	if len(fe) > 0 {
-		return Account{}, fe
-	}
-	hash, err := hashPassword(in.Password, s.cfg.Argon2)
-	if err != nil {
-		return Account{}, err
-	}
+	in.Phone, in.Email = phone, email
+	return in, dob, fe
+}
+
+func (s *Service) createCitizen(ctx context.Context, in CitizenRegistration, dob time.Time, hash string, req Request) (Account, error) {
+	sex, phone, email := Sex(in.Sex), in.Phone, in.Email
 	var a Account
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (kind, username, full_name, date_of_birth, sex, phone, email, password_hash, created_at, updated_at)

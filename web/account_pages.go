@@ -95,6 +95,10 @@ func (s *Server) pageRegister() http.Handler {
 			DateOfBirth: f.Values["date_of_birth"], Sex: f.Values["sex"], Phone: f.Values["phone"],
 			Email: f.Values["email"], Password: r.PostFormValue("password")}
 		if r.PostFormValue("password") != r.PostFormValue("password2") {
+			// Report every other problem too, not one at a time.
+			for k, v := range s.cfg.Identity.CheckCitizen(in) {
+				f.Errors[k] = v
+			}
 			f.Errors["password2"] = "Hai lần nhập mật khẩu không giống nhau."
 		}
 		if len(f.Errors) == 0 {
