@@ -49,11 +49,11 @@ func BenchmarkSearch(b *testing.B) {
 		queries = append(queries, c.Q)
 	}
 	queries = append(queries, "giay phep", "cap lai giay chung nhan", "dang ky", "xac nhan", "thu tuc hanh chinh cap xa")
-	b.Run("catalog", func(b *testing.B) {
+	measure := func(b *testing.B, query func(text string) catalog.Query) {
 		lat := make([]time.Duration, 0, b.N)
 		i := 0
 		for b.Loop() {
-			q := catalog.Query{Text: queries[i%len(queries)], Limit: 20}
+			q := query(queries[i%len(queries)])
 			start := time.Now()
 			if _, err := ix.Search(q); err != nil {
 				b.Fatal(err)
@@ -62,36 +62,18 @@ func BenchmarkSearch(b *testing.B) {
 			i++
 		}
 		reportPercentiles(b, lat)
-	})
+	}
+	plain := func(text string) catalog.Query { return catalog.Query{Text: text, Limit: 20} }
+	b.Run("catalog", func(b *testing.B) { measure(b, plain) })
 	b.Run("cached", func(b *testing.B) {
 		ix.CacheResults(4096)
 		defer ix.CacheResults(0)
-		lat := make([]time.Duration, 0, b.N)
-		i := 0
-		for b.Loop() {
-			q := catalog.Query{Text: queries[i%len(queries)], Limit: 20}
-			start := time.Now()
-			if _, err := ix.Search(q); err != nil {
-				b.Fatal(err)
-			}
-			lat = append(lat, time.Since(start))
-			i++
-		}
-		reportPercentiles(b, lat)
+		measure(b, plain)
 	})
 	b.Run("filtered", func(b *testing.B) {
-		lat := make([]time.Duration, 0, b.N)
-		i := 0
-		for b.Loop() {
-			q := catalog.Query{Text: queries[i%len(queries)], Level: egov.LevelProvince, Online: egov.OnlineFull, Limit: 20}
-			start := time.Now()
-			if _, err := ix.Search(q); err != nil {
-				b.Fatal(err)
-			}
-			lat = append(lat, time.Since(start))
-			i++
-		}
-		reportPercentiles(b, lat)
+		measure(b, func(text string) catalog.Query {
+			return catalog.Query{Text: text, Level: egov.LevelProvince, Online: egov.OnlineFull, Limit: 20}
+		})
 	})
 }
 

@@ -275,16 +275,12 @@ func (s *Service) AddOfficial(ctx context.Context, actor *Account, in NewOfficia
 	}
 	name := validName(fe, "full_name", in.FullName)
 	email := validEmail(fe, "email", in.Email, false)
-	if len(in.Roles) == 0 {
-		fe["roles"] = "Cần ít nhất một vai trò."
-	}
-	for _, r := range in.Roles {
-		if !r.Valid() {
-			fe["roles"] = fmt.Sprintf("Vai trò %q không hợp lệ.", r)
+	if err := checkRoles(actor, in.Roles); err != nil {
+		var rfe egov.FieldErrors
+		if !errors.As(err, &rfe) {
+			return Account{}, err
 		}
-		if r == RoleSystemAdmin && actor != nil && !actor.IsSystemAdmin() {
-			return Account{}, &Error{Msg: "Chỉ quản trị hệ thống mới được cấp vai trò quản trị hệ thống.", Kind: egov.ErrForbidden}
-		}
+		fe["roles"] = rfe["roles"]
 	}
 	if err := CheckPassword(in.Password, username, strings.Split(email, "@")[0], foldName(name)); err != nil {
 		fe["password"] = err.Error()
@@ -332,6 +328,24 @@ func (s *Service) AddOfficial(ctx context.Context, actor *Account, in NewOfficia
 	return a, err
 }
 
+// checkRoles refuses an empty or unknown role, and the system administrator
+// role granted by anyone but a system administrator (a nil actor is the
+// operator at the command line).
+func checkRoles(actor *Account, roles []Role) error {
+	if len(roles) == 0 {
+		return egov.FieldErrors{"roles": "Cần ít nhất một vai trò."}
+	}
+	for _, r := range roles {
+		if !r.Valid() {
+			return egov.FieldErrors{"roles": fmt.Sprintf("Vai trò %q không hợp lệ.", r)}
+		}
+		if r == RoleSystemAdmin && actor != nil && !actor.IsSystemAdmin() {
+			return &Error{Msg: "Chỉ quản trị hệ thống mới được cấp vai trò quản trị hệ thống.", Kind: egov.ErrForbidden}
+		}
+	}
+	return nil
+}
+
 func setRoles(ctx context.Context, tx *sql.Tx, id int64, roles []Role) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM account_roles WHERE account_id = $1`, id); err != nil {
 		return fmt.Errorf("set roles: %w", err)
@@ -364,16 +378,8 @@ func (s *Service) SetRoles(ctx context.Context, actor *Account, officialID int64
 			// the actor's business, not even its existence.
 			return fmt.Errorf("official %d: %w", officialID, egov.ErrNotFound)
 		}
-		if len(roles) == 0 {
-			return egov.FieldErrors{"roles": "Cần ít nhất một vai trò."}
-		}
-		for _, r := range roles {
-			if !r.Valid() {
-				return egov.FieldErrors{"roles": fmt.Sprintf("Vai trò %q không hợp lệ.", r)}
-			}
-			if r == RoleSystemAdmin && actor != nil && !actor.IsSystemAdmin() {
-				return &Error{Msg: "Chỉ quản trị hệ thống mới được cấp vai trò quản trị hệ thống.", Kind: egov.ErrForbidden}
-			}
+		if err := checkRoles(actor, roles); err != nil {
+			return err
 		}
 		if actor != nil && actor.ID == o.ID && o.HasRole(RoleAgencyAdmin) {
 			keeps := false
