@@ -24,6 +24,19 @@ func (s *Service) SignInWithClaims(ctx context.Context, c Claims, req Request) (
 	var sess Session
 	var acct Account
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The provider's subject opens one account only (oidc_subject is
+		// unique): one bound to another ID number is refused here rather
+		// than failing on the constraint below.
+		if c.Subject != "" {
+			var boundTo string
+			err := tx.QueryRowContext(ctx, `SELECT username FROM accounts WHERE oidc_subject = $1`, c.Subject).Scan(&boundTo)
+			switch {
+			case err == nil && boundTo != id:
+				return &Error{Msg: "Tài khoản định danh điện tử này đã gắn với một tài khoản khác trên cổng (số định danh khác); không thể đăng nhập. Vui lòng liên hệ bộ phận hỗ trợ.", Kind: egov.ErrForbidden}
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("single sign-on: %w", err)
+			}
+		}
 		a, err := s.accountWhere(ctx, tx, `a.username = $1`, id)
 		switch {
 		case errors.Is(err, egov.ErrNotFound):
@@ -34,7 +47,7 @@ func (s *Service) SignInWithClaims(ctx context.Context, c Claims, req Request) (
 			return err
 		case a.Kind != KindCitizen || a.Disabled:
 			return &Error{Msg: "Tài khoản này không đăng nhập được bằng định danh điện tử.", Kind: egov.ErrForbidden}
-		default:
+		case c.Subject != "":
 			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET oidc_subject = $1, updated_at = $2 WHERE id = $3 AND (oidc_subject IS NULL OR oidc_subject = $1)`,
 				c.Subject, s.now(), a.ID); err != nil {
 				return fmt.Errorf("single sign-on: %w", err)
@@ -72,10 +85,14 @@ func (s *Service) createFromClaims(ctx context.Context, tx *sql.Tx, id string, c
 	if c.EmailVerified && email != "" {
 		verified = now
 	}
+	var subject any // NULL when the provider sends none: many accounts may lack one
+	if c.Subject != "" {
+		subject = c.Subject
+	}
 	var newID int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO accounts (kind, username, full_name, date_of_birth, sex, phone, email, email_verified_at, oidc_subject, created_at, updated_at)
 		VALUES ('citizen', $1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-		id, name, dob, sex, phone, email, verified, c.Subject, now).Scan(&newID)
+		id, name, dob, sex, phone, email, verified, subject, now).Scan(&newID)
 	if err != nil {
 		return Account{}, fmt.Errorf("single sign-on: create account: %w", err)
 	}

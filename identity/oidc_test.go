@@ -3,118 +3,36 @@ package identity_test
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
-	"html/template"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/zitadel/oidc/v3/example/server/storage"
-	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
-	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/oauth2"
 
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidctest"
 )
 
-// The test provider is a real OpenID provider (zitadel/oidc's op package over
-// the in-memory storage of its example server) on 127.0.0.1, with a tiny
-// username/password login page of its own; the relying party's redirect URL
-// is another local server.
+// The test provider is a real OpenID provider (identity/oidctest: zitadel/oidc's
+// op package over the in-memory storage of its example server) on
+// 127.0.0.1, with a tiny username/password login page of its own; the
+// relying party's redirect URL is another local server.
 
 const (
-	testClientID     = "egov-portal"
-	testClientSecret = "egov-portal-secret"
+	testClientID     = oidctest.ClientID
+	testClientSecret = oidctest.ClientSecret
 	testPassword     = "mat-khau-an-toan"
 	citizenUsername  = "001090012345"
 	noIDUsername     = "foreigner-01"
 )
 
-// citizenProfile is what the provider knows beyond the example's User.
-type citizenProfile struct {
-	IDNumber   string
-	FullName   string
-	GivenName  string
-	FamilyName string
-	BirthDate  string
-	Gender     string
-}
-
-type testUsers map[string]*storage.User
-
-func (u testUsers) GetUserByID(id string) *storage.User { return u[id] }
-func (u testUsers) GetUserByUsername(name string) *storage.User {
-	for _, user := range u {
-		if user.Username == name {
-			return user
-		}
-	}
-	return nil
-}
-func (testUsers) ExampleClientID() string { return storage.ServiceUserID }
-
-// vneidStorage is the example storage plus the national-identity claims:
-// id_number (with the openid scope) and name/birthdate/gender (profile).
-type vneidStorage struct {
-	*storage.Storage
-	profiles map[string]citizenProfile // by user ID
-}
-
-func (s *vneidStorage) SetUserinfoFromRequest(ctx context.Context, ui *zoidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	if err := s.Storage.SetUserinfoFromRequest(ctx, ui, req, scopes); err != nil {
-		return err
-	}
-	p, ok := s.profiles[req.GetSubject()]
-	if !ok {
-		return nil
-	}
-	for _, scope := range scopes {
-		switch scope {
-		case zoidc.ScopeOpenID:
-			if p.IDNumber != "" {
-				ui.AppendClaims("id_number", p.IDNumber)
-			}
-		case zoidc.ScopeProfile:
-			ui.Name, ui.GivenName, ui.FamilyName = p.FullName, p.GivenName, p.FamilyName
-			ui.Birthdate, ui.Gender = p.BirthDate, zoidc.Gender(p.Gender)
-		}
-	}
-	return nil
-}
-
-// GetClientByClientID makes the provider put the profile/email/phone claims
-// into the ID token even though an access token is issued too (the national
-// service's behaviour this client relies on).
-func (s *vneidStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.Storage.GetClientByClientID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return claimsInIDTokenClient{c}, nil
-}
-
-type claimsInIDTokenClient struct{ op.Client }
-
-func (claimsInIDTokenClient) IDTokenUserinfoClaimsAssertion() bool { return true }
-
-var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
-<html lang="vi"><head><meta charset="utf-8"><title>Đăng nhập</title></head><body>
-{{if .Error}}<p class="error">{{.Error}}</p>{{end}}
-<form method="post" action="/login/username">
-<input type="hidden" name="id" value="{{.ID}}">
-<input type="hidden" name="csrf" value="{{.CSRF}}">
-<input name="username"><input type="password" name="password">
-<button type="submit">Đăng nhập</button>
-</form></body></html>`))
-
 type testProvider struct {
+	*oidctest.Provider
 	issuer      string
 	redirectURL string
 }
@@ -134,74 +52,20 @@ func startProvider(t *testing.T) *testProvider {
 	t.Cleanup(rp.Close)
 	redirectURL := rp.URL + "/auth/callback"
 
-	var handler http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		handler.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	issuer := srv.URL
-
-	users := testUsers{
-		"u-an": {
-			ID: "u-an", Username: citizenUsername, Password: testPassword,
-			FirstName: "An", LastName: "Nguyễn Văn",
+	p := oidctest.Start(t,
+		oidctest.User{
+			Subject: "u-an", Username: citizenUsername, Password: testPassword,
+			IDNumber: "001090012345", Name: "Nguyễn Văn An",
 			Email: "an.nguyen@example.vn", EmailVerified: true,
-			Phone: "+84901234567", PhoneVerified: true,
+			Phone: "+84901234567", BirthDate: "1990-05-12", Gender: "male",
 		},
-		"u-noid": {
-			ID: "u-noid", Username: noIDUsername, Password: testPassword,
-			FirstName: "John", LastName: "Doe", Email: "john@example.com",
+		oidctest.User{
+			Subject: "u-noid", Username: noIDUsername, Password: testPassword,
+			Name: "John Doe", Email: "john@example.com", BirthDate: "1985-01-01",
 		},
-	}
-	client := storage.WebClient(testClientID, testClientSecret, redirectURL)
-	st := &vneidStorage{
-		Storage: storage.NewStorageWithClients(users, map[string]*storage.Client{testClientID: client}),
-		profiles: map[string]citizenProfile{
-			"u-an": {
-				IDNumber: "001090012345", FullName: "Nguyễn Văn An",
-				GivenName: "An", FamilyName: "Nguyễn",
-				BirthDate: "1990-05-12", Gender: "male",
-			},
-			"u-noid": {FullName: "John Doe", BirthDate: "1985-01-01"},
-		},
-	}
-
-	cfg := &op.Config{CodeMethodS256: true, AuthMethodPost: true}
-	if _, err := rand.Read(cfg.CryptoKey[:]); err != nil {
-		t.Fatal(err)
-	}
-	provider, err := op.NewProvider(cfg, st, op.StaticIssuer(issuer), op.WithAllowInsecure())
-	if err != nil {
-		t.Fatalf("op.NewProvider: %v", err)
-	}
-	callback := op.AuthCallbackURL(provider)
-
-	mux := http.NewServeMux()
-	// storage.WebClient's LoginURL is /login/username?authRequestID=<id>.
-	mux.HandleFunc("GET /login/username", func(w http.ResponseWriter, r *http.Request) {
-		csrf := randomString(t)
-		http.SetCookie(w, &http.Cookie{Name: "login_csrf", Value: csrf, Path: "/login", HttpOnly: true, SameSite: http.SameSiteLaxMode})
-		loginPage.Execute(w, map[string]string{"ID": r.URL.Query().Get("authRequestID"), "CSRF": csrf})
-	})
-	mux.Handle("POST /login/username", op.NewIssuerInterceptor(provider.IssuerFromRequest).HandlerFunc(
-		func(w http.ResponseWriter, r *http.Request) {
-			id := r.PostFormValue("id")
-			c, err := r.Cookie("login_csrf")
-			if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
-				http.Error(w, "bad login form", http.StatusForbidden)
-				return
-			}
-			if err := st.CheckUsernamePassword(r.PostFormValue("username"), r.PostFormValue("password"), id); err != nil {
-				w.WriteHeader(http.StatusUnauthorized)
-				loginPage.Execute(w, map[string]string{"ID": id, "CSRF": c.Value, "Error": err.Error()})
-				return
-			}
-			http.Redirect(w, r, callback(r.Context(), id), http.StatusFound)
-		}))
-	mux.Handle("/", provider)
-	handler = mux
-
-	return &testProvider{issuer: issuer, redirectURL: redirectURL}
+	)
+	p.AddRedirectURI(redirectURL)
+	return &testProvider{Provider: p, issuer: p.Issuer, redirectURL: redirectURL}
 }
 
 func randomString(t *testing.T) string {
@@ -213,66 +77,17 @@ func randomString(t *testing.T) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-var (
-	reFormID   = regexp.MustCompile(`name="id" value="([^"]*)"`)
-	reFormCSRF = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
-	reAction   = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
-)
-
 // browserLogin plays the user's browser: it opens authURL, follows the
 // provider's redirect to its login page, submits the credentials and follows
 // the redirects back to the relying party. It returns the callback URL.
-func browserLogin(t *testing.T, authURL, username, password string) *url.URL {
+func browserLogin(t *testing.T, p *testProvider, authURL, username, password string) *url.URL {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-
-	resp, err := browser.Get(authURL)
-	if err != nil {
-		t.Fatalf("GET authorization URL: %v", err)
-	}
-	page := readBody(t, resp)
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/login/username" {
-		t.Fatalf("authorization request ended at %s (%d), want the login page:\n%s", resp.Request.URL, resp.StatusCode, page)
-	}
-	form := func(re *regexp.Regexp) string {
-		m := re.FindStringSubmatch(page)
-		if m == nil {
-			t.Fatalf("login page lacks %s:\n%s", re, page)
-		}
-		return m[1]
-	}
-	action, err := resp.Request.URL.Parse(form(reAction))
-	if err != nil {
-		t.Fatal(err)
-	}
-	values := url.Values{
-		"id": {form(reFormID)}, "csrf": {form(reFormCSRF)},
-		"username": {username}, "password": {password},
-	}
-
-	resp, err = browser.PostForm(action.String(), values)
-	if err != nil {
-		t.Fatalf("POST login form: %v", err)
-	}
-	body := readBody(t, resp)
+	resp := p.Login(t, oidctest.NewBrowser(t), authURL, username, password)
 	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
 		t.Fatalf("login ended at %s with %d:\n%s", resp.Request.URL, resp.StatusCode, body)
 	}
 	return resp.Request.URL
-}
-
-func readBody(t *testing.T, resp *http.Response) string {
-	t.Helper()
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 type loginResult struct {
@@ -288,7 +103,7 @@ func login(t *testing.T, rp *identity.OIDC, p *testProvider, username string) lo
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	cb := browserLogin(t, authURL, username, testPassword)
+	cb := browserLogin(t, p, authURL, username, testPassword)
 	if got := cb.Scheme + "://" + cb.Host + cb.Path; got != p.redirectURL {
 		t.Fatalf("browser ended at %s, want the redirect URL %s", cb, p.redirectURL)
 	}
@@ -359,28 +174,13 @@ func TestOIDCCodeFlowPKCE(t *testing.T) {
 	}
 
 	// A wrong password leaves the user on the login page.
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	resp, err := browser.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := readBody(t, resp)
-	action, _ := resp.Request.URL.Parse("/login/username")
-	resp, err = browser.PostForm(action.String(), url.Values{
-		"id": {reFormID.FindStringSubmatch(page)[1]}, "csrf": {reFormCSRF.FindStringSubmatch(page)[1]},
-		"username": {citizenUsername}, "password": {"wrong"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	readBody(t, resp)
-	if resp.StatusCode != http.StatusUnauthorized || resp.Request.URL.Query().Get("code") != "" {
+	resp := p.Login(t, oidctest.NewBrowser(t), authURL, citizenUsername, "wrong")
+	if resp.StatusCode != http.StatusUnauthorized || resp.Request.URL.Query().Get("code") != "" || resp.Request.URL.Path != oidctest.LoginPath {
 		t.Fatalf("wrong password: status %d at %s, want 401 on the login page", resp.StatusCode, resp.Request.URL)
 	}
 
 	// The real login, same authorization request.
-	cb := browserLogin(t, authURL, citizenUsername, testPassword)
+	cb := browserLogin(t, p, authURL, citizenUsername, testPassword)
 	if got := cb.Scheme + "://" + cb.Host + cb.Path; got != p.redirectURL {
 		t.Fatalf("browser ended at %s, want %s", cb, p.redirectURL)
 	}

@@ -14,9 +14,12 @@ import (
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // localPath returns next if it is a path on this site, else "/": never an
-// open redirect to another site.
+// open redirect to another site. Browsers drop tabs and newlines from a
+// Location and read a backslash as a slash, so "/<TAB>/evil.example" and
+// "/\\evil.example" are refused too.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
 	return next

@@ -55,7 +55,13 @@ func (s *Server) pageOIDCCallback() http.Handler {
 		}
 		http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: "/dang-nhap/vneid", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil})
 		if e := r.URL.Query().Get("error"); e != "" {
-			failed("Nhà cung cấp định danh từ chối đăng nhập (" + e + "). Vui lòng thử lại hoặc đăng nhập bằng mật khẩu.")
+			// Anyone can put any text in this parameter: only an OAuth error
+			// code is shown, not a sentence on the portal's page.
+			code := ""
+			if oidcErrorCode(e) {
+				code = " (" + e + ")"
+			}
+			failed("Nhà cung cấp định danh từ chối đăng nhập" + code + ". Vui lòng thử lại hoặc đăng nhập bằng mật khẩu.")
 			return
 		}
 		claims, err := s.cfg.OIDC.Finish(r.Context(), p.OIDCState, r.URL.Query().Get("state"), r.URL.Query().Get("code"))
@@ -77,4 +83,18 @@ func (s *Server) pageOIDCCallback() http.Handler {
 		setSessionCookie(w, r, sess)
 		http.Redirect(w, r, localPath(p.Next), http.StatusSeeOther)
 	})
+}
+
+// oidcErrorCode reports whether e looks like an OAuth error code
+// ("access_denied", "login_required", ...).
+func oidcErrorCode(e string) bool {
+	if len(e) > 40 {
+		return false
+	}
+	for i := 0; i < len(e); i++ {
+		if (e[i] < 'a' || e[i] > 'z') && e[i] != '_' {
+			return false
+		}
+	}
+	return true
 }

@@ -199,12 +199,7 @@ func (s *Server) setLanguage() http.Handler {
 		}
 		http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
-		next := r.URL.Query().Get("next")
-		// Only a local path: never an open redirect to another site.
-		if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-			next = "/"
-		}
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 	})
 }
 

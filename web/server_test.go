@@ -130,6 +130,8 @@ var scenarios = []scenario{
 	{name: "life event unknown", url: "/su-kien/holiday", status: 404},
 	{name: "language switch", url: "/ngon-ngu/en?next=/thu-tuc", status: 303},
 	{name: "language switch no open redirect", url: "/ngon-ngu/en?next=//evil.example", status: 303},
+	{name: "language switch no tab redirect", url: "/ngon-ngu/en?next=/%09/evil.example", status: 303},
+	{name: "language switch no backslash redirect", url: "/ngon-ngu/en?next=/%5Cevil.example", status: 303},
 	{name: "static", url: "/static/site.css", status: 200, contains: []string{"--red"}},
 	{name: "page unknown", url: "/khong-co", status: 404, contains: []string{"Không tìm thấy trang"}},
 	{name: "cross-origin post refused", method: "POST", url: "/thu-tuc", header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
@@ -176,7 +178,8 @@ func TestScenarios(t *testing.T) {
 				if res.Header.Get("X-Request-ID") == "" {
 					t.Error("no X-Request-ID header")
 				}
-				if loc := res.Header.Get("Location"); res.StatusCode == 303 && (!strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//")) {
+				if loc := res.Header.Get("Location"); res.StatusCode == 303 && (!strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") ||
+					strings.ContainsAny(loc, "\t\n\r\\")) {
 					t.Errorf("redirect to %q leaves the site", loc)
 				}
 				if strings.HasPrefix(sc.url, "/api/v1/") && !sc.undocumented {
