@@ -13,8 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/egov-vn/egov/catalog"
-	"github.com/egov-vn/egov/demo"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/store"
@@ -57,12 +55,7 @@ type world struct {
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
-	cat := catalog.NewService(db, nil)
-	t.Cleanup(func() { cat.Close() })
-	if _, err := demo.Load(ctx, cat); err != nil {
-		t.Fatal(err)
-	}
-	id := identity.NewService(db, nil, identity.Config{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}, nil)
+	cat, id := services(t, db)
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)

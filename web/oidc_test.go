@@ -11,8 +11,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/egov-vn/egov/catalog"
-	"github.com/egov-vn/egov/demo"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/identity/oidctest"
 	"github.com/egov-vn/egov/jobs"
@@ -57,12 +55,7 @@ type ssoWorld struct {
 func newSSOWorld(t *testing.T, db *store.DB) *ssoWorld {
 	t.Helper()
 	ctx := context.Background()
-	cat := catalog.NewService(db, nil)
-	t.Cleanup(func() { cat.Close() })
-	if _, err := demo.Load(ctx, cat); err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db, nil, identity.Config{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}, nil)
+	cat, ids := services(t, db)
 
 	// The relying party's redirect URL is known only once its server
 	// listens, and the server needs the OIDC client: the listener comes

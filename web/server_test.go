@@ -26,20 +26,26 @@ import (
 	"github.com/egov-vn/egov/web"
 )
 
+// services returns the catalog with the demo data and an identity service
+// with a cheap password hash, over db.
+func services(t testing.TB, db *store.DB) (*catalog.Service, *identity.Service) {
+	t.Helper()
+	cat := catalog.NewService(db, nil)
+	t.Cleanup(func() { cat.Close() })
+	if _, err := demo.Load(context.Background(), cat); err != nil {
+		t.Fatal(err)
+	}
+	return cat, identity.NewService(db, nil, identity.Config{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}, nil)
+}
+
 // newServer returns the real server over db with the demo data loaded.
 func newServer(t testing.TB, db *store.DB, logs io.Writer) (*web.Server, *httptest.Server) {
 	t.Helper()
-	ctx := context.Background()
-	cat := catalog.NewService(db, nil)
-	t.Cleanup(func() { cat.Close() })
-	if _, err := demo.Load(ctx, cat); err != nil {
-		t.Fatal(err)
-	}
+	cat, ids := services(t, db)
 	if logs == nil {
 		logs = io.Discard
 	}
 	log := slog.New(web.LogHandler{Handler: slog.NewJSONHandler(logs, nil)})
-	ids := identity.NewService(db, nil, identity.Config{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}, nil)
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, Logger: log, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
