@@ -10,7 +10,9 @@ import (
 	"strings"
 
 	"github.com/egov-vn/egov"
+	"github.com/egov-vn/egov/blob"
 	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/identity"
 )
 
@@ -58,23 +60,59 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, egov.ErrNotFound):
 		s.notFound(w, r)
 	case errors.Is(err, egov.ErrForbidden):
-		msg := "Bạn không có quyền thực hiện thao tác này."
-		var ie *identity.Error
-		if errors.As(err, &ie) {
-			msg = ie.Msg
+		msg := personMessage(err)
+		if msg == "" {
+			msg = "Bạn không có quyền thực hiện thao tác này."
 		}
 		s.forbidden(w, r, msg)
-	case errors.Is(err, egov.ErrInvalid):
-		// An invalid request whose message is for the person, such as an
-		// expired link.
+	case errors.Is(err, egov.ErrConflict):
+		msg := personMessage(err)
+		if msg == "" {
+			msg = "Thao tác không thực hiện được ở trạng thái hiện tại."
+		}
 		if isAPI(r) {
-			writeAPIError(w, http.StatusBadRequest, "invalid_argument", err.Error(), nil)
+			writeAPIError(w, http.StatusConflict, "conflict", msg, nil)
 			return
 		}
-		s.errorPage(w, r, http.StatusBadRequest, "Yêu cầu không hợp lệ", err.Error())
+		s.errorPage(w, r, http.StatusConflict, "Không thực hiện được", msg)
+	case errors.Is(err, blob.ErrTooLarge):
+		if isAPI(r) {
+			writeAPIError(w, http.StatusRequestEntityTooLarge, "too_large", personMessage(err), nil)
+			return
+		}
+		s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Tệp quá lớn", personMessage(err))
+	case errors.Is(err, egov.ErrInvalid):
+		// An invalid request whose message is for the person, such as an
+		// expired link or a file of the wrong type.
+		msg := personMessage(err)
+		if msg == "" {
+			msg = err.Error()
+		}
+		if isAPI(r) {
+			writeAPIError(w, http.StatusBadRequest, "invalid_argument", msg, nil)
+			return
+		}
+		s.errorPage(w, r, http.StatusBadRequest, "Yêu cầu không hợp lệ", msg)
 	default:
 		s.internalError(w, r, err)
 	}
+}
+
+// personMessage returns the Vietnamese sentence for the person that a
+// service put in err, without the context added for the logs; "" if none.
+func personMessage(err error) string {
+	var ie *identity.Error
+	var de *dossier.Error
+	var ve *identity.ValidationError
+	switch {
+	case errors.As(err, &de):
+		return de.Msg
+	case errors.As(err, &ie):
+		return ie.Msg
+	case errors.As(err, &ve):
+		return ve.Msg
+	}
+	return blob.Message(err)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -56,7 +56,12 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	cat, id := services(t, db)
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Registry: prometheus.NewRegistry()})
+	queue, err := jobs.New(db, jobs.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dossiers, cal := dossierServices(t, db, cat, queue)
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +168,24 @@ func TestAuthorizationTable(t *testing.T) {
 			}
 			return out
 		}
+		// Citizen A has a submitted dossier at X, with papers, and a draft.
+		res, body := w.send(t, citizenA, "POST", "/api/v1/dossiers", nil, "",
+			part{field: "dossier", content: []byte(fillBirthForm(t, w))},
+			part{field: "file.TP1", name: "to-khai.pdf", content: testPDF("to khai")},
+			part{field: "file.TP2", name: "chung-sinh.png", content: testPNG(t)})
+		if res.StatusCode != 201 {
+			t.Fatalf("dossier: %d %s", res.StatusCode, body)
+		}
+		submitted := decodeDossier(t, body)
+		res, body = w.send(t, citizenA, "POST", "/api/v1/dossiers", nil, `{"procedure_code":"1.001193"}`)
+		if res.StatusCode != 201 {
+			t.Fatalf("draft: %d %s", res.StatusCode, body)
+		}
+		draft := fmt.Sprint(decodeDossier(t, body).ID)
+		code := submitted.Code
+		paper := fmt.Sprint(submitted.Papers[0].DocumentID)
+		handlersOfX := map[string]int{anonymous: 401, citizenA: 200, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}
+		aConflicts := map[string]int{anonymous: 401, citizenA: 409}
 		officialsOfX := with(anonAPI, map[string]int{citizenA: 403, citizenB: 403, business: 403, receiverX: 403, specialistX: 403, leaderX: 403, officialY: 403})
 		rules := []rule{
 			{route: "GET /healthz", path: "/healthz", all: 200},
@@ -191,6 +214,40 @@ func TestAuthorizationTable(t *testing.T) {
 			// Officials of another agency are not even found.
 			{route: "PUT /api/v1/officials/{id}/roles", path: "/api/v1/officials/" + recX + "/roles", body: `{"roles":["receiver","specialist"]}`,
 				all: 404, except: map[string]int{anonymous: 401, adminX: 200, sysAdmin: 200}},
+
+			{route: "GET /api/v1/calendar/add-working-days", path: "/api/v1/calendar/add-working-days?from=2026-02-13&days=3", all: 200},
+			{route: "GET /api/v1/calendar/holidays", path: "/api/v1/calendar/holidays?year=2026", all: 200},
+			{route: "PUT /api/v1/calendar/days/{date}", path: "/api/v1/calendar/days/2030-01-02", body: `{"kind":"off","name":"Ngày nghỉ thử"}`,
+				all: 403, except: map[string]int{anonymous: 401, sysAdmin: 204}},
+			{route: "DELETE /api/v1/calendar/days/{date}", path: "/api/v1/calendar/days/2030-01-02", all: 403, except: map[string]int{anonymous: 401, sysAdmin: 204}},
+			{route: "GET /api/v1/tracking/{code}", path: "/api/v1/tracking/" + code, all: 200},
+			// A JSON body where a file is expected: allowed, then refused.
+			{route: "POST /api/v1/documents", path: "/api/v1/documents", all: 400, except: anonAPI},
+			{route: "GET /api/v1/documents", path: "/api/v1/documents", all: 200, except: anonAPI},
+			{route: "GET /api/v1/documents/{id}", path: "/api/v1/documents/" + paper, all: 404, except: handlersOfX},
+			// Only citizens and businesses apply online; this one names no
+			// real procedure.
+			{route: "POST /api/v1/dossiers", path: "/api/v1/dossiers", body: `{"procedure_code":"1.999999"}`, all: 403,
+				except: map[string]int{anonymous: 401, citizenA: 400, citizenB: 400, business: 400}},
+			{route: "GET /api/v1/dossiers", path: "/api/v1/dossiers", all: 200, except: anonAPI},
+			{route: "GET /api/v1/dossiers/{ref}", path: "/api/v1/dossiers/" + code, all: 404, except: handlersOfX},
+			{route: "GET /api/v1/dossiers/{ref}/receipt", path: "/api/v1/dossiers/" + code + "/receipt", all: 404, except: handlersOfX},
+			{route: "GET /api/v1/dossiers/{ref}/result", path: "/api/v1/dossiers/" + code + "/result", all: 404, except: anonAPI},
+			// Changes by the applicant: others do not find the dossier; the
+			// applicant gets 409 because the state or the version does not
+			// allow it, so the table changes nothing.
+			{route: "PUT /api/v1/dossiers/{ref}", path: "/api/v1/dossiers/" + draft, body: `{"version":999}`, all: 404, except: aConflicts},
+			{route: "DELETE /api/v1/dossiers/{ref}", path: "/api/v1/dossiers/" + code, all: 404, except: aConflicts},
+			{route: "POST /api/v1/dossiers/{ref}/papers", path: "/api/v1/dossiers/" + draft + "/papers", all: 404, except: map[string]int{anonymous: 401, citizenA: 400}},
+			{route: "POST /api/v1/dossiers/{ref}/submit", path: "/api/v1/dossiers/" + code + "/submit", all: 404, except: aConflicts},
+			{route: "POST /api/v1/dossiers/{ref}/withdraw", path: "/api/v1/dossiers/" + code + "/withdraw", body: `{"reason":"x","version":999}`, all: 404, except: aConflicts},
+			{route: "POST /api/v1/dossiers/{ref}/supplement", path: "/api/v1/dossiers/" + code + "/supplement", body: `{"comment":"x"}`, all: 404, except: aConflicts},
+			{route: "POST /api/v1/dossiers/{ref}/rating", path: "/api/v1/dossiers/" + code + "/rating", body: `{"score":5}`, all: 404, except: aConflicts},
+			// Officials of X may act, but forward is not a reception action;
+			// citizens are refused; other officials do not find it.
+			{route: "POST /api/v1/dossiers/{ref}/actions", path: "/api/v1/dossiers/" + code + "/actions", body: `{"action":"forward"}`, all: 404,
+				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403, receiverX: 409, specialistX: 409, leaderX: 409, sysAdmin: 409}},
+			// Last of the API: it revokes the tokens the rows above use.
 			{route: "DELETE /api/v1/auth/token", path: "/api/v1/auth/token", all: 204, except: anonAPI},
 
 			{route: "GET /static/", path: "/static/site.css", all: 200},

@@ -46,6 +46,33 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /api/v1/agencies/{code}/officials", s.apiAddOfficial())
 		mux.Handle("PUT /api/v1/officials/{id}/roles", s.apiSetRoles())
 	}
+	if s.cfg.Calendar != nil {
+		mux.Handle("GET /api/v1/calendar/add-working-days", s.apiAddWorkingDays())
+		mux.Handle("GET /api/v1/calendar/holidays", s.apiHolidays())
+		if s.cfg.Identity != nil {
+			mux.Handle("PUT /api/v1/calendar/days/{date}", s.apiSetCalendarDay())
+			mux.Handle("DELETE /api/v1/calendar/days/{date}", s.apiResetCalendarDay())
+		}
+	}
+	if s.cfg.Dossiers != nil && s.cfg.Identity != nil {
+		mux.Handle("GET /api/v1/tracking/{code}", s.apiTracking())
+		mux.Handle("POST /api/v1/documents", s.apiUploadDocument())
+		mux.Handle("GET /api/v1/documents", s.apiDocuments())
+		mux.Handle("GET /api/v1/documents/{id}", s.apiDocument())
+		mux.Handle("POST /api/v1/dossiers", s.apiCreateDossier())
+		mux.Handle("GET /api/v1/dossiers", s.apiMyDossiers())
+		mux.Handle("GET /api/v1/dossiers/{ref}", s.apiDossier())
+		mux.Handle("PUT /api/v1/dossiers/{ref}", s.apiUpdateDossier())
+		mux.Handle("DELETE /api/v1/dossiers/{ref}", s.apiDeleteDossier())
+		mux.Handle("POST /api/v1/dossiers/{ref}/papers", s.apiAddPapers())
+		mux.Handle("POST /api/v1/dossiers/{ref}/submit", s.apiSubmitDossier())
+		mux.Handle("POST /api/v1/dossiers/{ref}/withdraw", s.apiWithdrawDossier())
+		mux.Handle("POST /api/v1/dossiers/{ref}/supplement", s.apiSupplement())
+		mux.Handle("POST /api/v1/dossiers/{ref}/rating", s.apiRateDossier())
+		mux.Handle("POST /api/v1/dossiers/{ref}/actions", s.apiDossierAction())
+		mux.Handle("GET /api/v1/dossiers/{ref}/receipt", s.apiDossierReceipt())
+		mux.Handle("GET /api/v1/dossiers/{ref}/result", s.apiDossierResult())
+	}
 	mux.Handle("/api/", s.apiNotFound())
 
 	// Portal pages.

@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/store"
 )
@@ -24,6 +26,8 @@ type Config struct {
 	Catalog  *catalog.Service
 	Identity *identity.Service // accounts and sign-in; nil serves the catalog only
 	OIDC     *identity.OIDC    // single sign-on; nil when not configured
+	Dossiers *dossier.Service  // online dossiers; nil serves no dossier routes
+	Calendar *calendar.Service // working days; nil serves no calendar routes
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // where HTTP metrics are registered; nil for none
 	Version  string

@@ -18,9 +18,14 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/egov-vn/egov/audit"
+	"github.com/egov-vn/egov/blob"
+	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/demo"
+	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/store"
 	"github.com/egov-vn/egov/store/storetest"
 	"github.com/egov-vn/egov/web"
@@ -38,6 +43,19 @@ func services(t testing.TB, db *store.DB) (*catalog.Service, *identity.Service) 
 	return cat, identity.NewService(db, nil, identity.Config{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}, nil)
 }
 
+// dossierServices returns the dossier and calendar services over db, with
+// attachments in a temporary directory. queue may be nil (no e-mails).
+func dossierServices(t testing.TB, db *store.DB, cat *catalog.Service, queue *jobs.Queue) (*dossier.Service, *calendar.Service) {
+	t.Helper()
+	blobs, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := calendar.NewService(db, audit.New(db))
+	return dossier.NewService(db, queue, cat, blobs, cal, dossier.Config{PublicURL: "https://dichvucong.example.vn",
+		MaxFileBytes: 1 << 20, MaxDossierBytes: 3 << 20}, nil), cal
+}
+
 // newServer returns the real server over db with the demo data loaded.
 func newServer(t testing.TB, db *store.DB, logs io.Writer) (*web.Server, *httptest.Server) {
 	t.Helper()
@@ -46,7 +64,9 @@ func newServer(t testing.TB, db *store.DB, logs io.Writer) (*web.Server, *httpte
 		logs = io.Discard
 	}
 	log := slog.New(web.LogHandler{Handler: slog.NewJSONHandler(logs, nil)})
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, Logger: log, Registry: prometheus.NewRegistry()})
+	dossiers, cal := dossierServices(t, db, cat, nil)
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, Dossiers: dossiers, Calendar: cal,
+		Logger: log, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"time"
 
+	"github.com/egov-vn/egov/blob"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/store"
 	"github.com/egov-vn/egov/web"
@@ -69,4 +72,19 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*store.DB, erro
 	}
 	log.InfoContext(ctx, "database ready", "database", db.Source, "dialect", db.Dialect)
 	return db, nil
+}
+
+// openBlobs opens the attachment store: a directory under the data
+// directory unless EGOV_FILES_DIR names another.
+func openBlobs(cfg *config) (*blob.Local, error) {
+	dir := env("EGOV_FILES_DIR", filepath.Join(cfg.dataDir, "files"))
+	b, err := blob.NewLocal(dir)
+	if err != nil {
+		return nil, fmt.Errorf("attachment store: %w", err)
+	}
+	// Files of uploads that a crash interrupted are never referenced.
+	if _, err := b.CleanTemp(time.Hour); err != nil {
+		return nil, fmt.Errorf("attachment store: %w", err)
+	}
+	return b, nil
 }

@@ -17,6 +17,9 @@ import (
 
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/demo"
+	"github.com/egov-vn/egov/audit"
+	"github.com/egov-vn/egov/calendar"
+	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
@@ -107,7 +110,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Logger: log, Registry: reg, Version: version})
+	blobs, err := openBlobs(&cfg)
+	if err != nil {
+		return err
+	}
+	cal := calendar.NewService(db, audit.New(db))
+	dossiers := dossier.NewService(db, queue, cat, blobs, cal, dossier.Config{PublicURL: *publicURL}, log)
+
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal,
+		Logger: log, Registry: reg, Version: version})
 	if err != nil {
 		return err
 	}
