@@ -159,7 +159,7 @@ type Dossier struct {
 
 // Ref is how URLs name a dossier: its code once submitted, its number while
 // a draft.
-func (d *Dossier) Ref() string {
+func (d Dossier) Ref() string {
 	if d.Code != "" {
 		return d.Code
 	}

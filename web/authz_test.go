@@ -186,6 +186,8 @@ func TestAuthorizationTable(t *testing.T) {
 		paper := fmt.Sprint(submitted.Papers[0].DocumentID)
 		handlersOfX := map[string]int{anonymous: 401, citizenA: 200, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}
 		aConflicts := map[string]int{anonymous: 401, citizenA: 409}
+		pageHandlersOfX := map[string]int{anonymous: 303, citizenA: 200, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}
+		pageConflicts := map[string]int{anonymous: 303, citizenA: 409}
 		officialsOfX := with(anonAPI, map[string]int{citizenA: 403, citizenB: 403, business: 403, receiverX: 403, specialistX: 403, leaderX: 403, officialY: 403})
 		rules := []rule{
 			{route: "GET /healthz", path: "/healthz", all: 200},
@@ -283,6 +285,26 @@ func TestAuthorizationTable(t *testing.T) {
 				all: 403, except: map[string]int{anonymous: 303, adminX: 303, officialY: 303, sysAdmin: 303}},
 			{route: "POST /quan-tri/can-bo/{id}/vai-tro", path: "/quan-tri/can-bo/" + recX + "/vai-tro", body: "roles=receiver",
 				all: 404, except: map[string]int{anonymous: 303, adminX: 303, sysAdmin: 303}},
+			{route: "GET /tra-cuu", path: "/tra-cuu?ma=" + code, all: 200},
+			{route: "GET /nop-ho-so/{code}", path: "/nop-ho-so/1.001193", all: 403, except: map[string]int{anonymous: 303, citizenA: 200, citizenB: 200, business: 200}},
+			// Refreshing the pickers stores nothing.
+			{route: "POST /nop-ho-so/{code}", path: "/nop-ho-so/1.001193", body: "action=refresh", all: 403,
+				except: map[string]int{anonymous: 303, citizenA: 200, citizenB: 200, business: 200}},
+			{route: "GET /ho-so", path: "/ho-so", all: 200, except: anonPage},
+			{route: "GET /ho-so/{ref}", path: "/ho-so/" + code, all: 404, except: pageHandlersOfX},
+			{route: "GET /ho-so/{ref}/sua", path: "/ho-so/" + draft + "/sua", all: 404, except: map[string]int{anonymous: 303, citizenA: 200}},
+			{route: "POST /ho-so/{ref}/sua", path: "/ho-so/" + draft + "/sua", body: "action=refresh", all: 404, except: map[string]int{anonymous: 303, citizenA: 200}},
+			{route: "POST /ho-so/{ref}/xoa", path: "/ho-so/" + code + "/xoa", all: 404, except: pageConflicts},
+			{route: "POST /ho-so/{ref}/rut", path: "/ho-so/" + code + "/rut", body: "version=999", all: 404, except: pageConflicts},
+			{route: "POST /ho-so/{ref}/bo-sung", path: "/ho-so/" + code + "/bo-sung", body: "comment=x", all: 404, except: pageConflicts},
+			{route: "POST /ho-so/{ref}/danh-gia", path: "/ho-so/" + code + "/danh-gia", body: "score=5", all: 404, except: pageConflicts},
+			{route: "POST /ho-so/{ref}/xu-ly", path: "/ho-so/" + code + "/xu-ly", body: "action=forward", all: 404,
+				except: map[string]int{anonymous: 303, citizenA: 403, receiverX: 409, specialistX: 409, leaderX: 409, sysAdmin: 409}},
+			{route: "GET /ho-so/{ref}/giay-tiep-nhan", path: "/ho-so/" + code + "/giay-tiep-nhan", all: 404, except: pageHandlersOfX},
+			{route: "GET /ho-so/{ref}/ket-qua", path: "/ho-so/" + code + "/ket-qua", all: 404, except: anonPage},
+			{route: "GET /kho-giay-to", path: "/kho-giay-to", all: 200, except: anonPage},
+			{route: "POST /kho-giay-to", path: "/kho-giay-to", all: 400, except: anonPage},
+			{route: "GET /giay-to/{id}", path: "/giay-to/" + paper, all: 404, except: pageHandlersOfX},
 			{route: "POST /dang-xuat", path: "/dang-xuat", all: 303},
 			{route: "POST /tai-khoan/dang-xuat-tat-ca", path: "/tai-khoan/dang-xuat-tat-ca", all: 303},
 		}

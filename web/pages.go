@@ -116,6 +116,9 @@ func newPages() (*pages, error) {
 			return map[string]any{"Lang": lang, "Items": items}
 		},
 	}
+	for k, v := range dossierFuncs {
+		funcs[k] = v
+	}
 	p := &pages{byName: map[string]*template.Template{}}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {

@@ -109,5 +109,24 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /quan-tri/can-bo", s.pageAddOfficial())
 		mux.Handle("POST /quan-tri/can-bo/{id}/vai-tro", s.pageSetRoles())
 	}
+	if s.cfg.Dossiers != nil && s.cfg.Identity != nil {
+		mux.Handle("GET /tra-cuu", s.pageTrack())
+		mux.Handle("GET /nop-ho-so/{code}", s.pageApply())
+		mux.Handle("POST /nop-ho-so/{code}", s.pageApply())
+		mux.Handle("GET /ho-so", s.pageMyDossiers())
+		mux.Handle("GET /ho-so/{ref}", s.pageDossier())
+		mux.Handle("GET /ho-so/{ref}/sua", s.pageEditDraft())
+		mux.Handle("POST /ho-so/{ref}/sua", s.pageEditDraft())
+		mux.Handle("POST /ho-so/{ref}/xoa", s.pageDeleteDraft())
+		mux.Handle("POST /ho-so/{ref}/rut", s.pageWithdraw())
+		mux.Handle("POST /ho-so/{ref}/bo-sung", s.pageSupplement())
+		mux.Handle("POST /ho-so/{ref}/danh-gia", s.pageRate())
+		mux.Handle("POST /ho-so/{ref}/xu-ly", s.pageAct())
+		mux.Handle("GET /ho-so/{ref}/giay-tiep-nhan", s.pageDossierReceipt())
+		mux.Handle("GET /ho-so/{ref}/ket-qua", s.pageDossierResult())
+		mux.Handle("GET /kho-giay-to", s.pageDocuments())
+		mux.Handle("POST /kho-giay-to", s.pageDocuments())
+		mux.Handle("GET /giay-to/{id}", s.pageDocument())
+	}
 	mux.Handle("/", s.pageNotFound())
 }

@@ -15,10 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
-	"github.com/egov-vn/egov/catalog"
-	"github.com/egov-vn/egov/demo"
 	"github.com/egov-vn/egov/audit"
 	"github.com/egov-vn/egov/calendar"
+	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/demo"
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
