@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/egov-vn/egov"
+	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/identity"
 )
 
@@ -37,61 +38,10 @@ const (
 	ActProposeRefusal    Action = "propose_refusal"    // appraisal finds it must be refused
 	ActApprove           Action = "approve"            // the leader signs: the result is ready
 	ActReturnResult      Action = "return_result"      // the result is handed to the applicant
+	ActTransfer          Action = "transfer"           // send to a partner agency for its part
+	ActReturnTransfer    Action = "return_transfer"    // the partner sends it back
+	ActApologize         Action = "apologize"          // apology letter and a new appointment
 )
-
-// Step is one step of a process: who acts, how long they have, and where
-// each action leads.
-type Step struct {
-	Name    string        `json:"name"`
-	Title   string        `json:"title"`
-	Role    identity.Role `json:"role"`
-	Days    float64       `json:"days"` // working days allowed
-	Actions []Transition  `json:"actions"`
-}
-
-// Transition is an action allowed at a step and the step it leads to
-// (empty when the dossier leaves the process or waits where it is).
-type Transition struct {
-	Action Action `json:"action"`
-	To     string `json:"to,omitempty"`
-}
-
-// Process is the way an agency handles a procedure's dossiers.
-type Process struct {
-	Steps []Step `json:"steps"`
-}
-
-// Step returns the step named name.
-func (p Process) Step(name string) (Step, bool) {
-	for _, s := range p.Steps {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return Step{}, false
-}
-
-// DefaultProcess is the process of a procedure that has no process of its
-// own: reception, appraisal, approval and return, with the legal time
-// shared out (reception and return take no time of their own; the leader
-// gets a fifth of it, at least half a day, the specialist the rest).
-func DefaultProcess(p *egov.Procedure) Process {
-	total := float64(p.ProcessingDays)
-	approval := total / 5
-	if approval < 0.5 && total >= 1 {
-		approval = 0.5
-	}
-	return Process{Steps: []Step{
-		{Name: StepReception, Title: "Tiếp nhận hồ sơ", Role: identity.RoleReceiver, Actions: []Transition{
-			{ActReceive, StepAppraisal}, {ActRequestSupplement, ""}, {ActRefuse, ""}}},
-		{Name: StepAppraisal, Title: "Thẩm định hồ sơ", Role: identity.RoleSpecialist, Days: total - approval, Actions: []Transition{
-			{ActAssign, ""}, {ActForward, StepApproval}, {ActRequestSupplement, ""}, {ActProposeRefusal, StepApproval}}},
-		{Name: StepApproval, Title: "Phê duyệt", Role: identity.RoleLeader, Days: approval, Actions: []Transition{
-			{ActApprove, StepResult}, {ActSendBack, StepAppraisal}, {ActRefuse, ""}}},
-		{Name: StepResult, Title: "Trả kết quả", Role: identity.RoleReceiver, Actions: []Transition{
-			{ActReturnResult, ""}}},
-	}}
-}
 
 // ActionRequest is an official's action on a dossier.
 type ActionRequest struct {
@@ -105,16 +55,44 @@ type ActionRequest struct {
 	// ResultDocumentID is, for approve, a document of the official's store
 	// holding the signed result.
 	ResultDocumentID int64 `json:"result_document_id,omitempty"`
+	// GenerateResult asks approve to issue the result from the
+	// procedure's template, signed by the approving leader.
+	GenerateResult bool `json:"generate_result,omitempty"`
+	// ToAgency is the partner agency of a transfer.
+	ToAgency string `json:"to_agency,omitempty"`
+	// NewDueDate is the new appointment (YYYY-MM-DD) of an apology.
+	NewDueDate string `json:"new_due_date,omitempty"`
+	// AtCounter says, for return_result, that the applicant collected the
+	// result at the desk rather than online.
+	AtCounter bool `json:"at_counter,omitempty"`
+}
+
+// handler is the agency that holds the dossier now.
+func handler(d *Dossier) string {
+	if d.HandlerAgency != "" {
+		return d.HandlerAgency
+	}
+	return d.AgencyCode
+}
+
+// mayView reports whether an official may see a dossier: one of the
+// agency that received it or of the agency that holds it now.
+func mayView(a *identity.Account, d *Dossier) bool {
+	roles := []identity.Role{identity.RoleReceiver, identity.RoleSpecialist, identity.RoleLeader}
+	return d.Status != StatusDraft && (a.ActsFor(d.AgencyCode, roles...) || a.ActsFor(handler(d), roles...))
 }
 
 // Allowed lists the actions actor may take on d now.
 func (s *Service) Allowed(ctx context.Context, actor *identity.Account, d *Dossier) []Action {
+	if actor == nil || d.Status.Closed() || d.Status == StatusDraft {
+		return nil
+	}
 	proc, err := s.catalog.Procedure(ctx, d.ProcedureCode)
 	if err != nil {
 		return nil
 	}
-	step, ok := DefaultProcess(&proc).Step(d.Step)
-	if !ok || !actor.ActsFor(d.AgencyCode, step.Role) {
+	step, _, err := stepOf(ctx, s.db, d, &proc)
+	if err != nil || !actor.ActsFor(handler(d), step.Role) {
 		return nil
 	}
 	var out []Action
@@ -127,16 +105,18 @@ func (s *Service) Allowed(ctx context.Context, actor *identity.Account, d *Dossi
 }
 
 // statusAllows reports whether the dossier's status lets action happen at
-// its step.
-func statusAllows(d *Dossier, _ Action) bool {
-	switch d.Step {
-	case StepReception:
-		return d.Status == StatusSubmitted
-	case StepResult:
-		return d.Status == StatusDone
-	default:
-		return d.Status == StatusProcessing
+// its step: a dossier waiting for reception can only be received, asked
+// for papers or refused; one with its result ready can only be returned.
+func statusAllows(d *Dossier, a Action) bool {
+	switch d.Status {
+	case StatusSubmitted:
+		return a == ActReceive || a == ActRequestSupplement || a == ActRefuse
+	case StatusProcessing:
+		return a != ActReceive && a != ActReturnResult
+	case StatusDone:
+		return a == ActReturnResult
 	}
+	return false
 }
 
 // Act carries out an official's action on the dossier ref, in one
@@ -149,42 +129,73 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 	if utf8.RuneCountInString(in.Comment) > 2000 {
 		return Dossier{}, egov.FieldErrors{"comment": "Nội dung quá dài: tối đa 2000 ký tự."}
 	}
-	var id int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		rid, err := lookupRef(ctx, tx, ref)
+	rid, err := lookupRef(ctx, s.db, ref)
+	if err != nil {
+		return Dossier{}, err
+	}
+	cur, err := s.load(ctx, s.db, rid)
+	if err != nil {
+		return Dossier{}, err
+	}
+	if !mayView(actor, &cur) {
+		return Dossier{}, fmt.Errorf("dossier %s: %w", ref, egov.ErrNotFound)
+	}
+	o, err := s.fetch(ctx, cur.ProcedureCode)
+	if err != nil {
+		return Dossier{}, err
+	}
+	if in.Action == ActApprove && in.GenerateResult {
+		h, err := s.heading(ctx, cur.AgencyCode)
 		if err != nil {
-			return err
+			return Dossier{}, err
 		}
+		o.heading = &h
+	}
+	if in.Action == ActTransfer && strings.TrimSpace(in.ToAgency) != "" {
+		a, err := s.catalog.Agency(ctx, strings.TrimSpace(in.ToAgency))
+		if err != nil && !errors.Is(err, egov.ErrNotFound) {
+			return Dossier{}, fmt.Errorf("transfer: %w", err)
+		}
+		if err == nil {
+			o.partner = &a
+		}
+	}
+	proc := o.proc
+	var id int64
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		d, err := s.load(ctx, tx, rid)
 		if err != nil {
 			return err
 		}
-		if d.Status == StatusDraft || !actor.ActsFor(d.AgencyCode, identity.RoleReceiver, identity.RoleSpecialist, identity.RoleLeader) {
+		if !mayView(actor, &d) {
 			return fmt.Errorf("dossier %s: %w", ref, egov.ErrNotFound)
 		}
 		if err := checkVersion(&d, in.Version); err != nil {
 			return err
 		}
-		proc, err := s.catalog.Procedure(ctx, d.ProcedureCode)
+		step, pr, err := stepOf(ctx, tx, &d, &proc)
 		if err != nil {
-			return fmt.Errorf("procedure: %w", err)
-		}
-		step, ok := DefaultProcess(&proc).Step(d.Step)
-		if !ok {
-			return refuse(egov.ErrConflict, "Hồ sơ không ở bước nào của quy trình.")
+			return err
 		}
 		i := slices.IndexFunc(step.Actions, func(t Transition) bool { return t.Action == in.Action })
 		if i < 0 || !statusAllows(&d, in.Action) {
 			return refuse(egov.ErrConflict, fmt.Sprintf("Không thể %s khi hồ sơ đang %s (bước %s).",
 				ActionName(in.Action), strings.ToLower(StatusName(d.Status)), strings.ToLower(step.Title)))
 		}
-		if !actor.ActsFor(d.AgencyCode, step.Role) {
+		if !actor.ActsFor(handler(&d), step.Role) {
 			return refuse(egov.ErrForbidden, fmt.Sprintf("Bước %s do %s thực hiện.", strings.ToLower(step.Title), roleName(step.Role)))
 		}
+		if d.AssigneeID != 0 && step.Role == identity.RoleSpecialist && in.Action != ActAssign &&
+			d.AssigneeID != actor.ID && !actor.IsSystemAdmin() {
+			return refuse(egov.ErrForbidden, "Hồ sơ đã được phân công cho chuyên viên khác thụ lý.")
+		}
 		now := s.now()
-		e, err := s.apply(ctx, tx, actor, &d, &proc, in, step.Actions[i].To, now)
+		e, err := s.apply(ctx, tx, actor, &d, &o, in, step.Actions[i].To, now)
 		if err != nil {
 			return err
+		}
+		if to := step.Actions[i].To; to != "" && to != step.Name || in.Action == ActTransfer || in.Action == ActReturnTransfer {
+			enterStep(o.cal, &d, pr, now)
 		}
 		if err := update(ctx, tx, &d, now); err != nil {
 			return err
@@ -198,8 +209,24 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 	return s.load(ctx, s.db, id)
 }
 
+// enterStep starts the clock of the step the dossier has just reached.
+func enterStep(cal *calendar.Calendar, d *Dossier, pr Process, now time.Time) {
+	d.StepStartedAt, d.StepWarnedAt = &now, nil
+	step, ok := pr.Step(d.Step)
+	if !ok {
+		return // the partner's step keeps the deadline of the step it came from
+	}
+	unit := string(step.Unit)
+	if unit == "" {
+		unit = string(egov.UnitWorkingDays)
+	}
+	due := cal.Deadline(now, step.Time, unit).UTC()
+	d.StepDueAt = &due
+}
+
 // apply changes d for the action; the caller writes it.
-func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account, d *Dossier, proc *egov.Procedure, in ActionRequest, to string, now time.Time) (event, error) {
+func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account, d *Dossier, o *outside, in ActionRequest, to string, now time.Time) (event, error) {
+	proc := &o.proc
 	e := event{actor: actor, role: roleOf(actor, d), action: string(in.Action), from: d.Status, comment: in.Comment, mail: true}
 	needComment := func(what string) error {
 		if in.Comment == "" {
@@ -209,10 +236,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account
 	}
 	switch in.Action {
 	case ActReceive:
-		due, err := s.appointment(ctx, proc, now)
-		if err != nil {
-			return e, err
-		}
+		due := appointment(o.cal, proc, now)
 		d.Status, d.Step, d.ReceivedAt, d.DueAt = StatusProcessing, to, &now, &due
 		e.details = map[string]any{"due_at": due.Format(time.RFC3339)}
 	case ActRequestSupplement:
@@ -226,19 +250,8 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account
 		}
 		d.Status, d.FinishedAt, d.PausedAt = StatusRefused, &now, nil
 	case ActAssign:
-		if in.AssigneeID == 0 {
-			return e, egov.FieldErrors{"assignee_id": "Vui lòng chọn chuyên viên thụ lý."}
-		}
-		var agency string
-		var disabled bool
-		err := tx.QueryRowContext(ctx, `SELECT COALESCE(a.agency_code, ''), a.disabled_at IS NOT NULL FROM accounts a
-			JOIN account_roles r ON r.account_id = a.id AND r.role = $2 WHERE a.id = $1`,
-			in.AssigneeID, string(identity.RoleSpecialist)).Scan(&agency, &disabled)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && (agency != d.AgencyCode || disabled)) {
-			return e, egov.FieldErrors{"assignee_id": "Người được giao phải là chuyên viên đang làm việc tại cơ quan giải quyết hồ sơ."}
-		}
-		if err != nil {
-			return e, fmt.Errorf("assignee: %w", err)
+		if err := s.checkAssignee(ctx, tx, d, in.AssigneeID); err != nil {
+			return e, err
 		}
 		d.AssigneeID = in.AssigneeID
 		e.mail = false
@@ -259,8 +272,32 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account
 		}
 		d.Step = to
 		e.mail = false
+	case ActTransfer:
+		if err := transfer(d, in.ToAgency, o.partner); err != nil {
+			return e, err
+		}
+		e.details = map[string]any{"to_agency": d.HandlerAgency}
+		e.mail = false
+	case ActReturnTransfer:
+		e.details = map[string]any{"from_agency": d.HandlerAgency}
+		d.Step, d.HandlerAgency, d.TransferFromStep = to, d.AgencyCode, ""
+		e.mail = false
+	case ActApologize:
+		if err := apologize(o.cal, d, in, now); err != nil {
+			return e, err
+		}
+		e.details = map[string]any{"first_due_at": d.FirstDueAt.Format(time.RFC3339), "due_at": d.DueAt.Format(time.RFC3339)}
 	case ActApprove:
-		doc, err := s.resultFor(ctx, tx, actor, d, in.ResultDocumentID, now)
+		if d.DueAt != nil && now.After(*d.DueAt) && d.ApologyAt == nil {
+			return e, refuse(egov.ErrConflict, "Hồ sơ đã quá hạn hẹn trả: lập phiếu xin lỗi và hẹn lại ngày trả kết quả trước khi phê duyệt.")
+		}
+		var doc Document
+		var err error
+		if in.GenerateResult && in.ResultDocumentID == 0 {
+			doc, err = s.generateResult(ctx, tx, actor, d, proc, o.heading, now)
+		} else {
+			doc, err = s.resultFor(ctx, tx, actor, d, in.ResultDocumentID, now)
+		}
 		if err != nil {
 			return e, err
 		}
@@ -268,10 +305,81 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account
 		e.details = map[string]any{"result_document_id": doc.ID, "result_hash": doc.Hash}
 	case ActReturnResult:
 		d.Status, d.ReturnedAt = StatusReturned, &now
+		if in.AtCounter {
+			e.details = map[string]any{"at_counter": true}
+		}
 	default:
 		return e, refuse(egov.ErrInvalid, "Thao tác không có trong quy trình: "+string(in.Action)+".")
 	}
 	return e, nil
+}
+
+// checkAssignee makes sure the assignee is a working specialist of the
+// agency that holds the dossier.
+func (s *Service) checkAssignee(ctx context.Context, tx querier, d *Dossier, id int64) error {
+	if id == 0 {
+		return egov.FieldErrors{"assignee_id": "Vui lòng chọn chuyên viên thụ lý."}
+	}
+	var agency string
+	var disabled bool
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(a.agency_code, ''), a.disabled_at IS NOT NULL FROM accounts a
+		JOIN account_roles r ON r.account_id = a.id AND r.role = $2 WHERE a.id = $1`,
+		id, string(identity.RoleSpecialist)).Scan(&agency, &disabled)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (agency != handler(d) || disabled)) {
+		return egov.FieldErrors{"assignee_id": "Người được giao phải là chuyên viên đang làm việc tại cơ quan giải quyết hồ sơ."}
+	}
+	if err != nil {
+		return fmt.Errorf("assignee: %w", err)
+	}
+	return nil
+}
+
+// transfer sends the dossier to a partner agency for its part of an
+// inter-agency procedure (liên thông). The clock runs on. partner is the
+// agency named by to, nil when there is none.
+func transfer(d *Dossier, to string, partner *egov.Agency) error {
+	to = strings.TrimSpace(to)
+	switch {
+	case to == "":
+		return egov.FieldErrors{"to_agency": "Chọn cơ quan phối hợp nhận hồ sơ."}
+	case partner == nil:
+		return egov.FieldErrors{"to_agency": "Không có cơ quan mã " + quote(to) + "."}
+	case partner.Code == handler(d):
+		return egov.FieldErrors{"to_agency": "Chọn một cơ quan khác với cơ quan đang giữ hồ sơ."}
+	}
+	d.TransferFromStep, d.Step, d.HandlerAgency, d.AssigneeID = d.Step, StepPartner, partner.Code, 0
+	return nil
+}
+
+// apologize records the apology letter (Mẫu 04) and the new appointment;
+// the first appointment is kept for the statistics.
+func apologize(cal *calendar.Calendar, d *Dossier, in ActionRequest, now time.Time) error {
+	fe := egov.FieldErrors{}
+	if in.Comment == "" {
+		fe["comment"] = "Vui lòng ghi lý do chậm trả kết quả."
+	}
+	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.NewDueDate), calendar.Vietnam)
+	if err != nil {
+		fe["new_due_date"] = "Ngày hẹn mới theo dạng YYYY-MM-DD."
+	} else {
+		switch {
+		case d.DueAt != nil && !day.After(dayStart(*d.DueAt)):
+			fe["new_due_date"] = "Ngày hẹn mới phải sau ngày hẹn cũ " + Vietnam(*d.DueAt) + "."
+		case !cal.IsWorkingDay(calendar.DateOf(day)):
+			fe["new_due_date"] = "Ngày hẹn mới phải là ngày làm việc."
+		case day.Before(dayStart(now)):
+			fe["new_due_date"] = "Ngày hẹn mới không được ở quá khứ."
+		}
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	if d.FirstDueAt == nil {
+		d.FirstDueAt = d.DueAt
+	}
+	due := day.Add(17 * time.Hour).UTC() // end of office hours
+	d.DueAt, d.ApologyAt = &due, &now
+	return nil
 }
 
 // resultFor puts the signed result that the official uploaded into the
@@ -366,6 +474,12 @@ func ActionName(a Action) string {
 		return "phê duyệt"
 	case ActReturnResult:
 		return "trả kết quả"
+	case ActTransfer:
+		return "chuyển cơ quan phối hợp"
+	case ActReturnTransfer:
+		return "trả lại cơ quan chủ trì"
+	case ActApologize:
+		return "xin lỗi và hẹn lại"
 	}
 	return string(a)
 }

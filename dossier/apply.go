@@ -217,6 +217,10 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 	if err != nil {
 		return d, false, err
 	}
+	cal, err := s.calendar.Calendar(ctx)
+	if err != nil {
+		return d, false, err
+	}
 	channel := opts.Channel
 	if channel == "" {
 		channel = ChannelOnline
@@ -256,7 +260,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 			return err
 		}
 		if opts.Submit {
-			return s.submitTx(ctx, tx, &d, &c.proc, actor, req)
+			return s.submitTx(ctx, tx, &d, &c.proc, cal, actor, req)
 		}
 		return nil
 	})
@@ -328,19 +332,21 @@ func (s *Service) setPapers(ctx context.Context, tx *sql.Tx, d *Dossier, actor *
 }
 
 // submitTx gives the draft d its code, status and appointment date.
-func (s *Service) submitTx(ctx context.Context, tx *sql.Tx, d *Dossier, p *egov.Procedure, actor *identity.Account, req Request) error {
+func (s *Service) submitTx(ctx context.Context, tx *sql.Tx, d *Dossier, p *egov.Procedure, cal *calendar.Calendar, actor *identity.Account, req Request) error {
 	now := s.now()
 	code, err := s.nextCode(ctx, tx, d.AgencyCode, now)
 	if err != nil {
 		return err
 	}
-	due, err := s.appointment(ctx, p, now)
+	due := appointment(cal, p, now)
+	pr, processID, err := activeProcess(ctx, tx, p, d.AgencyCode)
 	if err != nil {
 		return err
 	}
 	from := d.Status
-	d.Code, d.Status, d.Step = code, StatusSubmitted, StepReception
-	d.SubmittedAt, d.DueAt = &now, &due
+	d.Code, d.Status, d.Step = code, StatusSubmitted, pr.Steps[0].Name
+	d.SubmittedAt, d.DueAt, d.ProcessID, d.HandlerAgency = &now, &due, processID, d.AgencyCode
+	d.StepStartedAt = &now
 	if err := update(ctx, tx, d, now); err != nil {
 		return err
 	}
@@ -410,22 +416,35 @@ func checkVersion(d *Dossier, version int) error {
 // Save changes a draft; with submit it then submits it, in one transaction.
 // version, when not zero, is the version the applicant saw.
 func (s *Service) Save(ctx context.Context, actor *identity.Account, ref string, app Application, submit bool, version int, req Request) (Dossier, error) {
-	var out Dossier
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	// Validation reads the catalog, so it runs before the transaction, on
+	// the draft as it is now; the transaction then checks that nobody
+	// changed the draft meanwhile.
+	cur, err := s.ownDossier(ctx, s.db, actor, ref)
+	if err != nil {
+		return Dossier{}, err
+	}
+	if cur.Status != StatusDraft {
+		return Dossier{}, refuse(egov.ErrConflict, "Hồ sơ đã nộp, không sửa được nữa. Khi cơ quan yêu cầu, bạn bổ sung giấy tờ trong trang hồ sơ.")
+	}
+	if err := checkVersion(&cur, version); err != nil {
+		return Dossier{}, err
+	}
+	app.ProcedureCode = cur.ProcedureCode
+	c, err := s.check(ctx, actor, app, submit)
+	if err != nil {
+		return Dossier{}, err
+	}
+	cal, err := s.calendar.Calendar(ctx)
+	if err != nil {
+		return Dossier{}, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		d, err := s.ownDossier(ctx, tx, actor, ref)
 		if err != nil {
 			return err
 		}
-		if d.Status != StatusDraft {
-			return refuse(egov.ErrConflict, "Hồ sơ đã nộp, không sửa được nữa. Khi cơ quan yêu cầu, bạn bổ sung giấy tờ trong trang hồ sơ.")
-		}
-		if err := checkVersion(&d, version); err != nil {
-			return err
-		}
-		app.ProcedureCode = d.ProcedureCode
-		c, err := s.check(ctx, actor, app, submit)
-		if err != nil {
-			return err
+		if d.Version != cur.Version {
+			return ErrChanged
 		}
 		now := s.now()
 		d.AgencyCode, d.AgencyName, d.Data = c.agency.Code, c.agency.Name, c.data
@@ -436,17 +455,16 @@ func (s *Service) Save(ctx context.Context, actor *identity.Account, ref string,
 			return err
 		}
 		if submit {
-			if err := s.submitTx(ctx, tx, &d, &c.proc, actor, req); err != nil {
+			if err := s.submitTx(ctx, tx, &d, &c.proc, cal, actor, req); err != nil {
 				return err
 			}
 		}
-		out = d
 		return nil
 	})
 	if err != nil {
 		return Dossier{}, err
 	}
-	return s.load(ctx, s.db, out.ID)
+	return s.load(ctx, s.db, cur.ID)
 }
 
 // Submit submits a complete draft.
@@ -514,47 +532,63 @@ type Supplement struct {
 
 // Supplement hands in what the agency asked for; the clock runs again.
 func (s *Service) Supplement(ctx context.Context, actor *identity.Account, ref string, in Supplement, version int, req Request) (Dossier, error) {
-	return s.applicantChange(ctx, actor, ref, version, req, func(tx *sql.Tx, d *Dossier, now time.Time) (event, error) {
+	// What reads the catalog runs before the transaction, on the dossier as
+	// it is now; the transaction checks that it did not change meanwhile.
+	cur, err := s.ownDossier(ctx, s.db, actor, ref)
+	if err != nil {
+		return Dossier{}, err
+	}
+	if cur.Status != StatusSupplement {
+		return Dossier{}, refuse(egov.ErrConflict, "Cơ quan không yêu cầu bổ sung hồ sơ này.")
+	}
+	if err := checkVersion(&cur, version); err != nil {
+		return Dossier{}, err
+	}
+	o, err := s.fetch(ctx, cur.ProcedureCode)
+	if err != nil {
+		return Dossier{}, err
+	}
+	p := &o.proc
+	fe := egov.FieldErrors{}
+	comment := strings.TrimSpace(in.Comment)
+	if utf8.RuneCountInString(comment) > 2000 {
+		fe["comment"] = "Ghi chú quá dài: tối đa 2000 ký tự."
+	}
+	if len(in.Papers) == 0 && len(in.Data) == 0 {
+		fe["papers"] = "Vui lòng đính kèm giấy tờ được yêu cầu bổ sung."
+	}
+	components := map[string]bool{}
+	for _, c := range p.Components {
+		components[c.Code] = true
+	}
+	for i, pr := range in.Papers {
+		if !components[pr.Component] {
+			fe[fmt.Sprintf("papers[%d].component", i)] = "Thủ tục không có thành phần hồ sơ mã " + quote(pr.Component) + "."
+		}
+		if slices.ContainsFunc(cur.Papers, func(p Paper) bool { return p.Component == pr.Component && p.DocumentID == pr.DocumentID }) {
+			fe[fmt.Sprintf("papers[%d].document_id", i)] = "Giấy tờ này đã có trong hồ sơ; hãy gửi bản mới theo yêu cầu của cơ quan."
+		}
+	}
+	merged := map[string]any{}
+	for k, v := range cur.Data {
+		merged[k] = v
+	}
+	for k, v := range in.Data {
+		merged[k] = v
+	}
+	for k, v := range Prefilled(p.FormFields, actor) {
+		merged[k] = v
+	}
+	clean, dfe := CleanForm(ctx, s.catalog, p.FormFields, merged, true)
+	for k, v := range dfe {
+		fe[k] = v
+	}
+	if len(fe) > 0 {
+		return Dossier{}, fe
+	}
+	return s.applicantChange(ctx, actor, ref, cur.Version, req, func(tx *sql.Tx, d *Dossier, now time.Time) (event, error) {
 		if d.Status != StatusSupplement {
 			return event{}, refuse(egov.ErrConflict, "Cơ quan không yêu cầu bổ sung hồ sơ này.")
-		}
-		p, err := s.catalog.Procedure(ctx, d.ProcedureCode)
-		if err != nil {
-			return event{}, fmt.Errorf("procedure: %w", err)
-		}
-		fe := egov.FieldErrors{}
-		comment := strings.TrimSpace(in.Comment)
-		if utf8.RuneCountInString(comment) > 2000 {
-			fe["comment"] = "Ghi chú quá dài: tối đa 2000 ký tự."
-		}
-		if len(in.Papers) == 0 && len(in.Data) == 0 {
-			fe["papers"] = "Vui lòng đính kèm giấy tờ được yêu cầu bổ sung."
-		}
-		components := map[string]bool{}
-		for _, c := range p.Components {
-			components[c.Code] = true
-		}
-		for i, pr := range in.Papers {
-			if !components[pr.Component] {
-				fe[fmt.Sprintf("papers[%d].component", i)] = "Thủ tục không có thành phần hồ sơ mã " + quote(pr.Component) + "."
-			}
-		}
-		merged := map[string]any{}
-		for k, v := range d.Data {
-			merged[k] = v
-		}
-		for k, v := range in.Data {
-			merged[k] = v
-		}
-		for k, v := range Prefilled(p.FormFields, actor) {
-			merged[k] = v
-		}
-		clean, dfe := CleanForm(ctx, s.catalog, p.FormFields, merged, true)
-		for k, v := range dfe {
-			fe[k] = v
-		}
-		if len(fe) > 0 {
-			return event{}, fe
 		}
 		round := 1
 		for _, pp := range d.Papers {
@@ -574,17 +608,16 @@ func (s *Service) Supplement(ctx context.Context, actor *identity.Account, ref s
 		details := map[string]any{"round": round, "papers": len(in.Papers)}
 		if d.PausedAt != nil && d.DueAt != nil && d.ReceivedAt != nil {
 			// The clock stopped while the agency waited: the appointment
-			// moves by the working days the applicant took.
-			cal, err := s.calendar.Calendar(ctx)
-			if err != nil {
-				return event{}, err
-			}
-			waited := cal.WorkingDaysBetween(*d.PausedAt, now)
+			// and the step's deadline move by the working days the
+			// applicant took.
+			waited := o.cal.WorkingDaysBetween(*d.PausedAt, now)
 			if waited > 0 {
-				due := cal.AddWorkingDays(*d.DueAt, waited)
-				due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, calendar.Vietnam).
-					Add(d.DueAt.In(calendar.Vietnam).Sub(dayStart(*d.DueAt))).UTC()
+				due := moveByWorkingDays(o.cal, *d.DueAt, waited)
 				d.DueAt = &due
+				if d.StepDueAt != nil {
+					stepDue := moveByWorkingDays(o.cal, *d.StepDueAt, waited)
+					d.StepDueAt = &stepDue
+				}
 				details["due_at"] = due.Format(time.RFC3339)
 				details["waited_days"] = waited
 			}
@@ -592,6 +625,13 @@ func (s *Service) Supplement(ctx context.Context, actor *identity.Account, ref s
 		d.PausedAt = nil
 		return event{actor: actor, role: "applicant", action: "supplemented", from: from, comment: comment, mail: true, details: details}, nil
 	})
+}
+
+// moveByWorkingDays moves t by n working days, keeping its time of day.
+func moveByWorkingDays(cal *calendar.Calendar, t time.Time, n int) time.Time {
+	day := cal.AddWorkingDays(t, n)
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, calendar.Vietnam).
+		Add(t.In(calendar.Vietnam).Sub(dayStart(t))).UTC()
 }
 
 // dayStart is midnight in Vietnam of t's day.

@@ -137,19 +137,20 @@ func (s *Service) Document(ctx context.Context, actor *identity.Account, id int6
 		return doc, nil
 	}
 	if actor.Kind == identity.KindOfficial {
-		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT d.agency_code FROM dossiers d
+		rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT d.agency_code, COALESCE(d.handler_agency, d.agency_code) FROM dossiers d
 			LEFT JOIN dossier_papers p ON p.dossier_id = d.id
-			WHERE p.document_id = $1 OR d.result_document_id = $1`, id)
+			WHERE (p.document_id = $1 OR d.result_document_id = $1) AND d.status <> 'draft'`, id)
 		if err != nil {
 			return doc, fmt.Errorf("document %d: %w", id, err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var agency string
-			if err := rows.Scan(&agency); err != nil {
+			var d Dossier
+			if err := rows.Scan(&d.AgencyCode, &d.HandlerAgency); err != nil {
 				return doc, fmt.Errorf("document %d: %w", id, err)
 			}
-			if actor.ActsFor(agency, identity.RoleReceiver, identity.RoleSpecialist, identity.RoleLeader) {
+			d.Status = StatusSubmitted
+			if mayView(actor, &d) {
 				return doc, nil
 			}
 		}

@@ -153,8 +153,20 @@ type Dossier struct {
 	FinishedAt     *time.Time     `json:"finished_at,omitempty"`
 	ReturnedAt     *time.Time     `json:"returned_at,omitempty"`
 	ResultDocument *Document      `json:"result_document,omitempty"`
-	Rating         *Rating        `json:"rating,omitempty"`
-	History        []Event        `json:"history,omitempty"`
+	// ProcessID is the version of the agency's process the dossier
+	// follows; 0 for the default process.
+	ProcessID int64 `json:"process_id,omitempty"`
+	// HandlerAgency holds the dossier now: the receiving agency, or the
+	// partner agency it was transferred to (liên thông).
+	HandlerAgency     string     `json:"handler_agency,omitempty"`
+	HandlerAgencyName string     `json:"handler_agency_name,omitempty"`
+	TransferFromStep  string     `json:"-"`
+	StepStartedAt     *time.Time `json:"step_started_at,omitempty"`
+	StepDueAt         *time.Time `json:"step_due_at,omitempty"` // deadline of the current step
+	StepWarnedAt      *time.Time `json:"-"`
+	ApologyAt         *time.Time `json:"apology_at,omitempty"` // when the apology letter was issued
+	Rating            *Rating    `json:"rating,omitempty"`
+	History           []Event    `json:"history,omitempty"`
 }
 
 // Ref is how URLs name a dossier: its code once submitted, its number while

@@ -363,6 +363,15 @@ func cleanTable(ctx context.Context, agencies AgencyLookup, f egov.FormField, ra
 			fe[fmt.Sprintf("%s[%d]", key, i)] = "Dòng không đúng kiểu."
 			continue
 		}
+		blank := true
+		for _, c := range f.Columns {
+			if v, ok := scalar(row[c.Name]); !ok || v != "" {
+				blank = false
+			}
+		}
+		if blank {
+			continue // a blank row of a form is not a row
+		}
 		clean := map[string]any{}
 		for _, c := range f.Columns {
 			v, msg := cleanValue(ctx, agencies, c, row[c.Name])
@@ -373,9 +382,6 @@ func cleanTable(ctx context.Context, agencies AgencyLookup, f egov.FormField, ra
 			case v != nil:
 				clean[c.Name] = v
 			}
-		}
-		if len(clean) == 0 {
-			continue // a blank row of a form is not a row
 		}
 		if complete {
 			for _, c := range f.Columns {

@@ -28,7 +28,7 @@ func (s *Service) Get(ctx context.Context, actor *identity.Account, ref string) 
 	if d.Applicant.AccountID == actor.ID {
 		return d, nil
 	}
-	if d.Status != StatusDraft && actor.ActsFor(d.AgencyCode, identity.RoleReceiver, identity.RoleSpecialist, identity.RoleLeader) {
+	if mayView(actor, &d) {
 		return d, nil
 	}
 	return Dossier{}, fmt.Errorf("dossier %s: %w", ref, egov.ErrNotFound)

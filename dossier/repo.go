@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/egov-vn/egov"
+	"github.com/egov-vn/egov/identity"
 )
 
 const dossierColumns = `d.id, COALESCE(d.code, ''), d.procedure_code, d.procedure_name, d.field_code,
@@ -16,9 +18,12 @@ const dossierColumns = `d.id, COALESCE(d.code, ''), d.procedure_code, d.procedur
 	d.applicant_name, d.applicant_id_number, d.applicant_email, d.applicant_phone, d.applicant_address,
 	d.status, d.step, COALESCE(d.assignee_id, 0), d.form_data, d.version, d.created_at, d.updated_at,
 	d.submitted_at, d.received_at, d.due_at, d.first_due_at, d.paused_at, d.finished_at, d.returned_at,
-	COALESCE(d.result_document_id, 0), COALESCE(d.rating, 0), d.rating_comment, d.rated_at`
+	COALESCE(d.result_document_id, 0), COALESCE(d.rating, 0), d.rating_comment, d.rated_at,
+	COALESCE(d.process_id, 0), COALESCE(d.handler_agency, ''), COALESCE(hg.name, ''), d.transfer_from_step,
+	d.step_started_at, d.step_due_at, d.step_warned_at, d.apology_at`
 
-const dossierFrom = ` FROM dossiers d LEFT JOIN agencies ag ON ag.code = d.agency_code`
+const dossierFrom = ` FROM dossiers d LEFT JOIN agencies ag ON ag.code = d.agency_code
+	LEFT JOIN agencies hg ON hg.code = d.handler_agency`
 
 type nullTime struct{ sql.NullTime }
 
@@ -34,6 +39,7 @@ func scanDossier(row interface{ Scan(...any) error }) (Dossier, int64, error) {
 	var d Dossier
 	var data string
 	var submitted, received, due, firstDue, paused, finished, returned, rated nullTime
+	var stepStarted, stepDue, stepWarned, apology nullTime
 	var resultID int64
 	var score int
 	var ratingComment string
@@ -42,13 +48,16 @@ func scanDossier(row interface{ Scan(...any) error }) (Dossier, int64, error) {
 		&d.Applicant.Name, &d.Applicant.IDNumber, &d.Applicant.Email, &d.Applicant.Phone, &d.Applicant.Address,
 		&d.Status, &d.Step, &d.AssigneeID, &data, &d.Version, &d.CreatedAt, &d.UpdatedAt,
 		&submitted, &received, &due, &firstDue, &paused, &finished, &returned,
-		&resultID, &score, &ratingComment, &rated)
+		&resultID, &score, &ratingComment, &rated,
+		&d.ProcessID, &d.HandlerAgency, &d.HandlerAgencyName, &d.TransferFromStep,
+		&stepStarted, &stepDue, &stepWarned, &apology)
 	if err != nil {
 		return d, 0, err
 	}
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	d.SubmittedAt, d.ReceivedAt, d.DueAt, d.FirstDueAt = submitted.ptr(), received.ptr(), due.ptr(), firstDue.ptr()
 	d.PausedAt, d.FinishedAt, d.ReturnedAt = paused.ptr(), finished.ptr(), returned.ptr()
+	d.StepStartedAt, d.StepDueAt, d.StepWarnedAt, d.ApologyAt = stepStarted.ptr(), stepDue.ptr(), stepWarned.ptr(), apology.ptr()
 	if score > 0 {
 		d.Rating = &Rating{Score: score, Comment: ratingComment}
 		if t := rated.ptr(); t != nil {
@@ -186,14 +195,25 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 	if d.AgencyCode != "" {
 		agency = d.AgencyCode
 	}
+	var processID, handler any
+	if d.ProcessID != 0 {
+		processID = d.ProcessID
+	}
+	if d.HandlerAgency != "" {
+		handler = d.HandlerAgency
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE dossiers SET code = $1, agency_code = $2, status = $3, step = $4,
 		assignee_id = $5, form_data = $6, version = version + 1, updated_at = $7, submitted_at = $8,
 		received_at = $9, due_at = $10, first_due_at = $11, paused_at = $12, finished_at = $13, returned_at = $14,
-		result_document_id = $15, rating = $16, rating_comment = $17, rated_at = $18
-		WHERE id = $19 AND version = $20`,
+		result_document_id = $15, rating = $16, rating_comment = $17, rated_at = $18,
+		process_id = $19, handler_agency = $20, transfer_from_step = $21, step_started_at = $22, step_due_at = $23,
+		step_warned_at = $24, apology_at = $25, search_text = $26
+		WHERE id = $27 AND version = $28`,
 		code, agency, string(d.Status), d.Step, assignee, string(data), now, tp(d.SubmittedAt),
 		tp(d.ReceivedAt), tp(d.DueAt), tp(d.FirstDueAt), tp(d.PausedAt), tp(d.FinishedAt), tp(d.ReturnedAt),
-		result, score, ratingComment, ratedAt, d.ID, d.Version)
+		result, score, ratingComment, ratedAt,
+		processID, handler, d.TransferFromStep, tp(d.StepStartedAt), tp(d.StepDueAt),
+		tp(d.StepWarnedAt), tp(d.ApologyAt), searchText(d), d.ID, d.Version)
 	if err != nil {
 		return fmt.Errorf("update dossier %s: %w", d.Ref(), err)
 	}
@@ -207,6 +227,12 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 	d.Version++
 	d.UpdatedAt = now
 	return nil
+}
+
+// searchText is what the officials' search matches: the code, the
+// applicant's name and ID number, lower case and without diacritics.
+func searchText(d *Dossier) string {
+	return strings.ToLower(identity.FoldVietnamese(d.Code + " " + d.Applicant.Name + " " + d.Applicant.IDNumber))
 }
 
 func tp(t *time.Time) any {

@@ -18,6 +18,7 @@ import (
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
+	"github.com/egov-vn/egov/slip"
 	"github.com/egov-vn/egov/store"
 )
 
@@ -249,11 +250,7 @@ func statusSentence(st Status) string {
 
 // appointment is the due date of a result for a procedure when the clock
 // starts at start.
-func (s *Service) appointment(ctx context.Context, p *egov.Procedure, start time.Time) (time.Time, error) {
-	cal, err := s.calendar.Calendar(ctx)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("appointment: %w", err)
-	}
+func appointment(cal *calendar.Calendar, p *egov.Procedure, start time.Time) time.Time {
 	amount, unit := float64(p.ProcessingDays), string(egov.UnitWorkingDays)
 	for _, w := range p.Ways {
 		if w.Channel == egov.ChannelOnline {
@@ -270,7 +267,30 @@ func (s *Service) appointment(ctx context.Context, p *egov.Procedure, start time
 	if local.Hour() >= 15 {
 		start = time.Date(local.Year(), local.Month(), local.Day()+1, 7, 30, 0, 0, calendar.Vietnam)
 	}
-	return cal.Deadline(start, amount, unit).UTC(), nil
+	return cal.Deadline(start, amount, unit).UTC()
+}
+
+// outside is what a change needs from outside its transaction. It is
+// fetched before the transaction begins: with SQLite, every connection of
+// the pool may be waiting for the write lock, so a transaction that asked
+// the pool for one more connection could wait for ever.
+type outside struct {
+	proc    egov.Procedure
+	cal     *calendar.Calendar
+	heading *slip.Heading // for documents the change issues
+	partner *egov.Agency  // for a transfer
+}
+
+func (s *Service) fetch(ctx context.Context, procedureCode string) (outside, error) {
+	var o outside
+	var err error
+	if o.proc, err = s.catalog.Procedure(ctx, procedureCode); err != nil {
+		return o, fmt.Errorf("procedure %s: %w", procedureCode, err)
+	}
+	if o.cal, err = s.calendar.Calendar(ctx); err != nil {
+		return o, err
+	}
+	return o, nil
 }
 
 // lookupRef finds a dossier's id from a ref: a code, or a draft's number.

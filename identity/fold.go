@@ -7,8 +7,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// foldVietnamese removes diacritics: "Nguyễn Văn Đức" → "Nguyen Van Duc".
-func foldVietnamese(s string) string {
+// FoldVietnamese removes diacritics: "Nguyễn Văn Đức" → "Nguyen Van Duc".
+func FoldVietnamese(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {

@@ -271,7 +271,7 @@ func (s *Service) createCitizen(ctx context.Context, in CitizenRegistration, dob
 }
 
 func foldName(name string) string {
-	return strings.ToLower(strings.ReplaceAll(foldVietnamese(name), " ", ""))
+	return strings.ToLower(strings.ReplaceAll(FoldVietnamese(name), " ", ""))
 }
 
 func (s *Service) sendVerification(ctx context.Context, tx *sql.Tx, a *Account, email string) error {

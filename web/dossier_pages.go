@@ -1018,7 +1018,7 @@ var dossierFuncs = template.FuncMap{
 	"vndate":     func(t any) string { return formatVN(t, "02/01/2006") },
 	"vntime":     func(t any) string { return formatVN(t, "15:04 02/01/2006") },
 	"status":     func(lang string, st dossier.Status) string { return translate(lang, "status."+string(st)) },
-	"actionName": func(a any) string { return dossier.ActionName(dossier.Action(fmt.Sprint(a))) },
+	"actionName": func(a any) string { return upperFirst(dossier.ActionName(dossier.Action(fmt.Sprint(a)))) },
 	"seq": func(n int) []int {
 		out := make([]int, n)
 		for i := range out {
@@ -1027,6 +1027,13 @@ var dossierFuncs = template.FuncMap{
 		return out
 	},
 	"hasAction": func(list []dossier.Action, a string) bool { return slices.Contains(list, dossier.Action(a)) },
+}
+
+func upperFirst(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
+	}
+	return s
 }
 
 // formatVN writes a time in Vietnam's time zone.

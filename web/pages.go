@@ -322,6 +322,7 @@ type procedureData struct {
 	Fees     []egov.Fee
 	BackURL  string
 	Agencies map[string]egov.Agency
+	CanApply bool // the server takes online dossiers
 }
 
 func (s *Server) pageProcedure() http.Handler {
@@ -336,7 +337,7 @@ func (s *Server) pageProcedure() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d := procedureData{P: p, Fees: p.Fees()}
+		d := procedureData{P: p, Fees: p.Fees(), CanApply: s.cfg.Dossiers != nil && s.cfg.Identity != nil}
 		if ref, err := url.Parse(r.Referer()); err == nil && ref.Path == "/thu-tuc" && ref.Host == r.Host {
 			d.BackURL = ref.RequestURI()
 		}

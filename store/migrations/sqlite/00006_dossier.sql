@@ -15,6 +15,21 @@ CREATE TABLE documents (
     UNIQUE (owner_id, kind, blob_hash)
 );
 
+-- Processes of the one-stop back office: how an agency handles a
+-- procedure's dossiers. Rows are never changed: editing a process adds a
+-- version and deactivates the old one, so a dossier keeps the steps it
+-- started with. agency_code '' is the process of every agency.
+CREATE TABLE processes (
+    id             INTEGER PRIMARY KEY,
+    procedure_code TEXT NOT NULL,
+    agency_code    TEXT NOT NULL DEFAULT '',
+    definition     TEXT NOT NULL,
+    active         INTEGER NOT NULL,
+    created_by     TEXT NOT NULL,
+    created_at     TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX processes_active ON processes (procedure_code, agency_code) WHERE active;
+
 CREATE TABLE dossiers (
     id                  INTEGER PRIMARY KEY,
     code                TEXT UNIQUE, -- national dossier code; NULL while a draft
@@ -45,12 +60,21 @@ CREATE TABLE dossiers (
     finished_at         TIMESTAMP,
     returned_at         TIMESTAMP,
     result_document_id  INTEGER REFERENCES documents (id),
+    process_id          INTEGER REFERENCES processes (id), -- NULL: the default process
+    handler_agency      TEXT REFERENCES agencies (code), -- who holds it now (transfers)
+    transfer_from_step  TEXT NOT NULL DEFAULT '',
+    step_started_at     TIMESTAMP,
+    step_due_at         TIMESTAMP,
+    step_warned_at      TIMESTAMP,
+    apology_at          TIMESTAMP,
+    search_text         TEXT NOT NULL DEFAULT '', -- code, name, ID number, folded
     rating              INTEGER,
     rating_comment      TEXT NOT NULL DEFAULT '',
     rated_at            TIMESTAMP
 );
 CREATE INDEX dossiers_applicant ON dossiers (applicant_id, updated_at);
 CREATE INDEX dossiers_agency_status ON dossiers (agency_code, status);
+CREATE INDEX dossiers_handler_status ON dossiers (handler_agency, status, due_at);
 
 -- The papers of a dossier, each a document of the applicant's store. Round 0
 -- holds the papers of the submission, round n those of the n-th supplement.
@@ -104,4 +128,5 @@ DROP TABLE dossier_sequences;
 DROP TABLE dossier_history;
 DROP TABLE dossier_papers;
 DROP TABLE dossiers;
+DROP TABLE processes;
 DROP TABLE documents;
