@@ -212,10 +212,16 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 // enterStep starts the clock of the step the dossier has just reached.
 func enterStep(cal *calendar.Calendar, d *Dossier, pr Process, now time.Time) {
 	d.StepStartedAt, d.StepWarnedAt = &now, nil
+	if d.Step == StepPartner {
+		// The partner has the time the step it came from had left.
+		d.StepRole = string(identity.RoleSpecialist)
+		return
+	}
 	step, ok := pr.Step(d.Step)
 	if !ok {
-		return // the partner's step keeps the deadline of the step it came from
+		return
 	}
+	d.StepRole = string(step.Role)
 	unit := string(step.Unit)
 	if unit == "" {
 		unit = string(egov.UnitWorkingDays)
@@ -398,7 +404,10 @@ func (s *Service) resultFor(ctx context.Context, tx *sql.Tx, actor *identity.Acc
 		return Document{}, fmt.Errorf("result: %w", err)
 	}
 	if d.Applicant.AccountID == 0 {
-		return Document{}, refuse(egov.ErrInvalid, "Hồ sơ không có tài khoản người nộp để nhận kết quả điện tử.")
+		// Someone without an account collects the result at the desk;
+		// the file stays with the official who uploaded it.
+		src.ID, src.OwnerID, src.Kind, src.DossierCode, src.CreatedAt = docID, actor.ID, DocumentUpload, d.Code, now
+		return src, nil
 	}
 	doc := Document{OwnerID: d.Applicant.AccountID, Kind: DocumentResult, Name: src.Name, Hash: src.Hash, Size: src.Size,
 		ContentType: src.ContentType, DossierCode: d.Code, CreatedAt: now}

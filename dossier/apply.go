@@ -344,7 +344,7 @@ func (s *Service) submitTx(ctx context.Context, tx *sql.Tx, d *Dossier, p *egov.
 		return err
 	}
 	from := d.Status
-	d.Code, d.Status, d.Step = code, StatusSubmitted, pr.Steps[0].Name
+	d.Code, d.Status, d.Step, d.StepRole = code, StatusSubmitted, pr.Steps[0].Name, string(pr.Steps[0].Role)
 	d.SubmittedAt, d.DueAt, d.ProcessID, d.HandlerAgency = &now, &due, processID, d.AgencyCode
 	d.StepStartedAt = &now
 	if err := update(ctx, tx, d, now); err != nil {

@@ -139,6 +139,7 @@ type Dossier struct {
 	Applicant      Applicant      `json:"applicant"`
 	Status         Status         `json:"status"`
 	Step           string         `json:"step,omitempty"`
+	StepRole       string         `json:"step_role,omitempty"` // who acts at the step
 	AssigneeID     int64          `json:"assignee_id,omitempty"`
 	Data           map[string]any `json:"data"`
 	Papers         []Paper        `json:"papers"`

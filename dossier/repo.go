@@ -16,7 +16,7 @@ import (
 const dossierColumns = `d.id, COALESCE(d.code, ''), d.procedure_code, d.procedure_name, d.field_code,
 	COALESCE(d.agency_code, ''), COALESCE(ag.name, ''), d.channel, COALESCE(d.applicant_id, 0), d.applicant_kind,
 	d.applicant_name, d.applicant_id_number, d.applicant_email, d.applicant_phone, d.applicant_address,
-	d.status, d.step, COALESCE(d.assignee_id, 0), d.form_data, d.version, d.created_at, d.updated_at,
+	d.status, d.step, d.step_role, COALESCE(d.assignee_id, 0), d.form_data, d.version, d.created_at, d.updated_at,
 	d.submitted_at, d.received_at, d.due_at, d.first_due_at, d.paused_at, d.finished_at, d.returned_at,
 	COALESCE(d.result_document_id, 0), COALESCE(d.rating, 0), d.rating_comment, d.rated_at,
 	COALESCE(d.process_id, 0), COALESCE(d.handler_agency, ''), COALESCE(hg.name, ''), d.transfer_from_step,
@@ -46,7 +46,7 @@ func scanDossier(row interface{ Scan(...any) error }) (Dossier, int64, error) {
 	err := row.Scan(&d.ID, &d.Code, &d.ProcedureCode, &d.ProcedureName, &d.FieldCode,
 		&d.AgencyCode, &d.AgencyName, &d.Channel, &d.Applicant.AccountID, &d.Applicant.Kind,
 		&d.Applicant.Name, &d.Applicant.IDNumber, &d.Applicant.Email, &d.Applicant.Phone, &d.Applicant.Address,
-		&d.Status, &d.Step, &d.AssigneeID, &data, &d.Version, &d.CreatedAt, &d.UpdatedAt,
+		&d.Status, &d.Step, &d.StepRole, &d.AssigneeID, &data, &d.Version, &d.CreatedAt, &d.UpdatedAt,
 		&submitted, &received, &due, &firstDue, &paused, &finished, &returned,
 		&resultID, &score, &ratingComment, &rated,
 		&d.ProcessID, &d.HandlerAgency, &d.HandlerAgencyName, &d.TransferFromStep,
@@ -207,13 +207,13 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 		received_at = $9, due_at = $10, first_due_at = $11, paused_at = $12, finished_at = $13, returned_at = $14,
 		result_document_id = $15, rating = $16, rating_comment = $17, rated_at = $18,
 		process_id = $19, handler_agency = $20, transfer_from_step = $21, step_started_at = $22, step_due_at = $23,
-		step_warned_at = $24, apology_at = $25, search_text = $26
-		WHERE id = $27 AND version = $28`,
+		step_warned_at = $24, apology_at = $25, search_text = $26, step_role = $27
+		WHERE id = $28 AND version = $29`,
 		code, agency, string(d.Status), d.Step, assignee, string(data), now, tp(d.SubmittedAt),
 		tp(d.ReceivedAt), tp(d.DueAt), tp(d.FirstDueAt), tp(d.PausedAt), tp(d.FinishedAt), tp(d.ReturnedAt),
 		result, score, ratingComment, ratedAt,
 		processID, handler, d.TransferFromStep, tp(d.StepStartedAt), tp(d.StepDueAt),
-		tp(d.StepWarnedAt), tp(d.ApologyAt), searchText(d), d.ID, d.Version)
+		tp(d.StepWarnedAt), tp(d.ApologyAt), searchText(d), d.StepRole, d.ID, d.Version)
 	if err != nil {
 		return fmt.Errorf("update dossier %s: %w", d.Ref(), err)
 	}

@@ -431,3 +431,35 @@ func (s *Service) Officials(ctx context.Context, actor *Account, agency string) 
 	}
 	return out, nil
 }
+
+// Colleague is an official as the others of their agency see them: enough
+// to give them a dossier.
+type Colleague struct {
+	ID       int64  `json:"id"`
+	FullName string `json:"full_name"`
+	Username string `json:"username"`
+}
+
+// Colleagues lists the active officials of agency who hold role, for an
+// official of that agency (to assign dossiers to a specialist, say).
+func (s *Service) Colleagues(ctx context.Context, actor *Account, agency string, role Role) ([]Colleague, error) {
+	if !actor.ActsFor(agency, RoleReceiver, RoleSpecialist, RoleLeader, RoleAgencyAdmin) {
+		return nil, &Error{Msg: "Chỉ cán bộ của cơ quan xem được danh sách cán bộ.", Kind: egov.ErrForbidden}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.full_name, a.username FROM accounts a
+		JOIN account_roles r ON r.account_id = a.id AND r.role = $2
+		WHERE a.kind = 'official' AND a.agency_code = $1 AND a.disabled_at IS NULL ORDER BY a.full_name, a.id`, agency, string(role))
+	if err != nil {
+		return nil, fmt.Errorf("list colleagues: %w", err)
+	}
+	defer rows.Close()
+	var out []Colleague
+	for rows.Next() {
+		var c Colleague
+		if err := rows.Scan(&c.ID, &c.FullName, &c.Username); err != nil {
+			return nil, fmt.Errorf("list colleagues: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

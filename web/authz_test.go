@@ -249,6 +249,18 @@ func TestAuthorizationTable(t *testing.T) {
 			// citizens are refused; other officials do not find it.
 			{route: "POST /api/v1/dossiers/{ref}/actions", path: "/api/v1/dossiers/" + code + "/actions", body: `{"action":"forward"}`, all: 404,
 				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403, receiverX: 409, specialistX: 409, leaderX: 409, sysAdmin: 409}},
+			{route: "GET /api/v1/dossiers/{ref}/apology", path: "/api/v1/dossiers/" + code + "/apology", all: 404, except: anonAPI},
+			{route: "GET /api/v1/agencies/{code}/dossiers", path: "/api/v1/agencies/" + agencyX + "/dossiers?queue=all", all: 403,
+				except: map[string]int{anonymous: 401, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}},
+			// Counter intake: receivers of X only; this body names no real
+			// procedure, so nothing is stored.
+			{route: "POST /api/v1/agencies/{code}/dossiers", path: "/api/v1/agencies/" + agencyX + "/dossiers", body: `{"procedure_code":"1.999999"}`,
+				all: 403, except: map[string]int{anonymous: 401, receiverX: 400, sysAdmin: 400}},
+			// Assigning at reception is not an action of that step: allowed,
+			// then refused dossier by dossier in the answer.
+			{route: "POST /api/v1/agencies/{code}/dossiers/assign", path: "/api/v1/agencies/" + agencyX + "/dossiers/assign",
+				body: `{"codes":["` + code + `"],"assignee_id":1}`, all: 403,
+				except: map[string]int{anonymous: 401, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}},
 			// Last of the API: it revokes the tokens the rows above use.
 			{route: "DELETE /api/v1/auth/token", path: "/api/v1/auth/token", all: 204, except: anonAPI},
 
@@ -305,6 +317,12 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "GET /kho-giay-to", path: "/kho-giay-to", all: 200, except: anonPage},
 			{route: "POST /kho-giay-to", path: "/kho-giay-to", all: 400, except: anonPage},
 			{route: "GET /giay-to/{id}", path: "/giay-to/" + paper, all: 404, except: pageHandlersOfX},
+			{route: "GET /ho-so/{ref}/phieu-xin-loi", path: "/ho-so/" + code + "/phieu-xin-loi", all: 404, except: anonPage},
+			{route: "GET /mot-cua", path: "/mot-cua", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}},
+			{route: "POST /mot-cua/phan-cong", path: "/mot-cua/phan-cong", body: "code=" + code, all: 403,
+				except: map[string]int{anonymous: 303, receiverX: 400, specialistX: 400, leaderX: 400, sysAdmin: 400}},
+			{route: "GET /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan?thu-tuc=1.001193", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
+			{route: "POST /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
 			{route: "POST /dang-xuat", path: "/dang-xuat", all: 303},
 			{route: "POST /tai-khoan/dang-xuat-tat-ca", path: "/tai-khoan/dang-xuat-tat-ca", all: 303},
 		}

@@ -247,7 +247,10 @@ func (s *Server) buildApplyPage(ctx context.Context, a *identity.Account, p egov
 	page := applyPage{P: p, Errors: errs, Accept: acceptTypes}
 	perFile, _ := s.cfg.Dossiers.Limits()
 	page.MaxFileMB = perFile >> 20
-	prefilled := dossier.Prefilled(p.FormFields, a)
+	var prefilled map[string]any
+	if a != nil && a.Kind != identity.KindOfficial {
+		prefilled = dossier.Prefilled(p.FormFields, a)
+	}
 	fieldErr := func(key string) string {
 		if errs == nil {
 			return ""
@@ -358,9 +361,12 @@ func (s *Server) buildApplyPage(ctx context.Context, a *identity.Account, p egov
 		}
 		page.Inputs = append(page.Inputs, in)
 	}
-	docs, err := s.cfg.Dossiers.Documents(ctx, a)
-	if err != nil {
-		return page, err
+	var docs []dossier.Document
+	if a != nil {
+		var err error
+		if docs, err = s.cfg.Dossiers.Documents(ctx, a); err != nil {
+			return page, err
+		}
 	}
 	for _, c := range p.Components {
 		pi := paperInput{Component: c, Error: fieldErr("papers." + c.Code)}
@@ -653,10 +659,11 @@ type dossierPage struct {
 	Owner      bool
 	Actions    []dossier.Action
 	Documents  []dossier.Document
-	Errors     egov.FieldErrors
-	Alert      string
-	Notice     string
-	Accept     string
+	Errors      egov.FieldErrors
+	Alert       string
+	Notice      string
+	Accept      string
+	Specialists []identity.Colleague
 }
 
 type shownField struct {
@@ -714,6 +721,15 @@ func (s *Server) dossierPageData(ctx context.Context, a *identity.Account, d dos
 	page.Fields = shownFields(&p, d.Data)
 	if a.Kind == identity.KindOfficial {
 		page.Actions = s.cfg.Dossiers.Allowed(ctx, a, &d)
+		if slices.Contains(page.Actions, dossier.ActAssign) {
+			handler := d.HandlerAgency
+			if handler == "" {
+				handler = d.AgencyCode
+			}
+			if page.Specialists, err = s.cfg.Identity.Colleagues(ctx, a, handler, identity.RoleSpecialist); err != nil {
+				return page, err
+			}
+		}
 	}
 	if page.Owner && d.Status == dossier.StatusSupplement {
 		if page.Documents, err = s.cfg.Dossiers.Documents(ctx, a); err != nil {
@@ -857,7 +873,9 @@ func (s *Server) pageDeleteDraft() http.Handler {
 // signed result comes as a file.
 func (s *Server) pageAct() http.Handler {
 	return s.dossierChange(func(r *http.Request, a *identity.Account, pf *postedForm) (dossier.Dossier, error) {
-		in := dossier.ActionRequest{Action: dossier.Action(pf.get("action")), Comment: pf.get("comment"), Version: formVersion(pf)}
+		in := dossier.ActionRequest{Action: dossier.Action(pf.get("action")), Comment: pf.get("comment"), Version: formVersion(pf),
+			GenerateResult: pf.get("generate_result") != "", ToAgency: pf.get("to_agency"), NewDueDate: pf.get("new_due_date"),
+			AtCounter: pf.get("at_counter") != ""}
 		for _, f := range pf.files {
 			if f.field == "result" {
 				in.ResultDocumentID = f.doc.ID
@@ -1027,6 +1045,7 @@ var dossierFuncs = template.FuncMap{
 		return out
 	},
 	"hasAction": func(list []dossier.Action, a string) bool { return slices.Contains(list, dossier.Action(a)) },
+	"queues":    func() []dossier.Queue { return dossier.Queues },
 }
 
 func upperFirst(s string) string {

@@ -72,6 +72,10 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /api/v1/dossiers/{ref}/actions", s.apiDossierAction())
 		mux.Handle("GET /api/v1/dossiers/{ref}/receipt", s.apiDossierReceipt())
 		mux.Handle("GET /api/v1/dossiers/{ref}/result", s.apiDossierResult())
+		mux.Handle("GET /api/v1/dossiers/{ref}/apology", s.apiDossierApology())
+		mux.Handle("GET /api/v1/agencies/{code}/dossiers", s.apiAgencyQueue())
+		mux.Handle("POST /api/v1/agencies/{code}/dossiers", s.apiCounterIntake())
+		mux.Handle("POST /api/v1/agencies/{code}/dossiers/assign", s.apiAssign())
 	}
 	mux.Handle("/api/", s.apiNotFound())
 
@@ -127,6 +131,11 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("GET /kho-giay-to", s.pageDocuments())
 		mux.Handle("POST /kho-giay-to", s.pageDocuments())
 		mux.Handle("GET /giay-to/{id}", s.pageDocument())
+		mux.Handle("GET /ho-so/{ref}/phieu-xin-loi", s.apiDossierApology())
+		mux.Handle("GET /mot-cua", s.pageQueue())
+		mux.Handle("POST /mot-cua/phan-cong", s.pageAssign())
+		mux.Handle("GET /mot-cua/tiep-nhan", s.pageIntake())
+		mux.Handle("POST /mot-cua/tiep-nhan", s.pageIntake())
 	}
 	mux.Handle("/", s.pageNotFound())
 }

@@ -47,6 +47,7 @@ CREATE TABLE dossiers (
     applicant_address   TEXT NOT NULL DEFAULT '',
     status              TEXT NOT NULL,
     step                TEXT NOT NULL DEFAULT '',
+    step_role           TEXT NOT NULL DEFAULT '', -- who acts at the step: the officials' queues
     assignee_id         INTEGER REFERENCES accounts (id),
     form_data           TEXT NOT NULL DEFAULT '{}',
     version             INTEGER NOT NULL DEFAULT 1,
@@ -75,6 +76,7 @@ CREATE TABLE dossiers (
 CREATE INDEX dossiers_applicant ON dossiers (applicant_id, updated_at);
 CREATE INDEX dossiers_agency_status ON dossiers (agency_code, status);
 CREATE INDEX dossiers_handler_status ON dossiers (handler_agency, status, due_at);
+CREATE INDEX dossiers_handler_role ON dossiers (handler_agency, step_role, status);
 
 -- The papers of a dossier, each a document of the applicant's store. Round 0
 -- holds the papers of the submission, round n those of the n-th supplement.
