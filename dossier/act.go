@@ -92,16 +92,27 @@ func (s *Service) Allowed(ctx context.Context, actor *identity.Account, d *Dossi
 		return nil
 	}
 	step, _, err := stepOf(ctx, s.db, d, &proc)
-	if err != nil || !actor.ActsFor(handler(d), step.Role) {
+	if err != nil {
 		return nil
 	}
 	var out []Action
 	for _, t := range step.Actions {
-		if statusAllows(d, t.Action) {
+		takenByOther := d.AssigneeID != 0 && d.AssigneeID != actor.ID && step.Role == identity.RoleSpecialist &&
+			t.Action != ActAssign && !actor.IsSystemAdmin()
+		if statusAllows(d, t.Action) && !takenByOther && actor.ActsFor(handler(d), actingRoles(step, t.Action)...) {
 			out = append(out, t.Action)
 		}
 	}
 	return out
+}
+
+// actingRoles are the roles that may take action at step: the step's
+// role, and for an assignment also the leader, who shares out the work.
+func actingRoles(step Step, a Action) []identity.Role {
+	if a == ActAssign {
+		return []identity.Role{step.Role, identity.RoleLeader}
+	}
+	return []identity.Role{step.Role}
 }
 
 // statusAllows reports whether the dossier's status lets action happen at
@@ -182,7 +193,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 			return refuse(egov.ErrConflict, fmt.Sprintf("Không thể %s khi hồ sơ đang %s (bước %s).",
 				ActionName(in.Action), strings.ToLower(StatusName(d.Status)), strings.ToLower(step.Title)))
 		}
-		if !actor.ActsFor(handler(&d), step.Role) {
+		if !actor.ActsFor(handler(&d), actingRoles(step, in.Action)...) {
 			return refuse(egov.ErrForbidden, fmt.Sprintf("Bước %s do %s thực hiện.", strings.ToLower(step.Title), roleName(step.Role)))
 		}
 		if d.AssigneeID != 0 && step.Role == identity.RoleSpecialist && in.Action != ActAssign &&

@@ -30,6 +30,7 @@ const commune = "000.00.40.H26" // Phường Hoàn Kiếm, Hà Nội
 type fixture struct {
 	db       *store.DB
 	svc      *dossier.Service
+	cat      *catalog.Service
 	ids      *identity.Service
 	citizen  identity.Account
 	papers   []dossier.PaperRef
@@ -60,7 +61,7 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 	}
 	// Monday 23 November 2026, 09:00 in Hà Nội.
 	clock := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-	f := &fixture{db: db, ids: ids, clock: &clock}
+	f := &fixture{db: db, ids: ids, cat: cat, clock: &clock}
 	f.svc = dossier.NewService(db, queue, cat, blobs, calendar.NewService(db, audit.New(db)),
 		dossier.Config{PublicURL: "https://dvc.example.vn", Now: func() time.Time { return *f.clock }}, nil)
 	f.citizen, err = ids.RegisterCitizen(ctx, identity.CitizenRegistration{IDNumber: "001090012345", FullName: "Nguyễn Văn An",

@@ -651,14 +651,14 @@ func (s *Server) pageMyDossiers() http.Handler {
 
 // dossierPage is the page of one dossier, for its applicant or an official.
 type dossierPage struct {
-	D          dossier.Dossier
-	P          egov.Procedure
-	Fields     []shownField
-	Components map[string]string
-	Timeliness string
-	Owner      bool
-	Actions    []dossier.Action
-	Documents  []dossier.Document
+	D           dossier.Dossier
+	P           egov.Procedure
+	Fields      []shownField
+	Components  map[string]string
+	Timeliness  string
+	Owner       bool
+	Actions     []dossier.Action
+	Documents   []dossier.Document
 	Errors      egov.FieldErrors
 	Alert       string
 	Notice      string

@@ -76,6 +76,9 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("GET /api/v1/agencies/{code}/dossiers", s.apiAgencyQueue())
 		mux.Handle("POST /api/v1/agencies/{code}/dossiers", s.apiCounterIntake())
 		mux.Handle("POST /api/v1/agencies/{code}/dossiers/assign", s.apiAssign())
+		mux.Handle("GET /api/v1/agencies/{code}/processes/{procedure}", s.apiProcess())
+		mux.Handle("PUT /api/v1/agencies/{code}/processes/{procedure}", s.apiSaveProcess())
+		mux.Handle("DELETE /api/v1/agencies/{code}/processes/{procedure}", s.apiResetProcess())
 	}
 	mux.Handle("/api/", s.apiNotFound())
 
@@ -136,6 +139,9 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /mot-cua/phan-cong", s.pageAssign())
 		mux.Handle("GET /mot-cua/tiep-nhan", s.pageIntake())
 		mux.Handle("POST /mot-cua/tiep-nhan", s.pageIntake())
+		mux.Handle("GET /quan-tri/quy-trinh", s.pageProcesses())
+		mux.Handle("GET /quan-tri/quy-trinh/{procedure}", s.pageProcess())
+		mux.Handle("POST /quan-tri/quy-trinh/{procedure}", s.pageProcess())
 	}
 	mux.Handle("/", s.pageNotFound())
 }
