@@ -19,7 +19,7 @@ import (
 // It says nothing either way, so that nobody learns who has an account.
 func (s *Service) RequestPasswordReset(ctx context.Context, username string, req Request) error {
 	username = strings.TrimSpace(username)
-	if id := NormalizeIDNumber(username); len(id) == 12 {
+	if id := NormalizeIDNumber(username); len(id) == 12 && strings.Trim(id, "0123456789") == "" {
 		username = id
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {

@@ -422,6 +422,14 @@ func TestOfficialsAreScopedToTheirAgency(t *testing.T) {
 		if _, err := add(&adminX, "000.00.99.H99", "ghost", identity.RoleReceiver); err == nil {
 			t.Error("official added to an unknown agency")
 		}
+		// A user name of twelve characters without its dot is not an ID
+		// number.
+		if _, err := add(&adminX, x, "x.chuyenvien2", identity.RoleSpecialist); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.svc.SignIn(ctx, "x.chuyenvien2", pw, identity.SessionAPI, req); err != nil {
+			t.Errorf("sign in as x.chuyenvien2: %v", err)
+		}
 		if _, err := add(nil, x, "Bad Name", identity.RoleReceiver); !errors.Is(err, egov.ErrInvalid) {
 			t.Errorf("bad user name: %v", err)
 		}
@@ -436,7 +444,7 @@ func TestOfficialsAreScopedToTheirAgency(t *testing.T) {
 			t.Errorf("admin drops own admin role: %v", err)
 		}
 		list, err := e.svc.Officials(ctx, &adminX, x)
-		if err != nil || len(list) != 2 {
+		if err != nil || len(list) != 3 {
 			t.Errorf("officials of X: %d, %v", len(list), err)
 		}
 		if _, err := e.svc.Officials(ctx, &adminX, y); !errors.Is(err, egov.ErrForbidden) {

@@ -95,7 +95,10 @@ func readFailures(ctx context.Context, tx *sql.Tx, key string) (failureRow, erro
 // in the audit log.
 func (s *Service) SignIn(ctx context.Context, username, password, kind string, req Request) (Session, Account, error) {
 	username = strings.TrimSpace(username)
-	if id := NormalizeIDNumber(username); len(id) == 12 {
+	// An ID number may be typed with dots or spaces; a user name such as
+	// "x.chuyenvien2" also has twelve characters without its dot, so only
+	// digits count as an ID number.
+	if id := NormalizeIDNumber(username); len(id) == 12 && strings.Trim(id, "0123456789") == "" {
 		username = id
 	}
 	accountKey, addrKey := "account:"+username, "ip:"+req.IP
