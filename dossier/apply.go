@@ -617,6 +617,7 @@ func (s *Service) Supplement(ctx context.Context, actor *identity.Account, ref s
 				if d.StepDueAt != nil {
 					stepDue := moveByWorkingDays(o.cal, *d.StepDueAt, waited)
 					d.StepDueAt = &stepDue
+					d.StepWarnedAt = nil // the warning was about the old deadline
 				}
 				details["due_at"] = due.Format(time.RFC3339)
 				details["waited_days"] = waited

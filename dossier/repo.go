@@ -207,7 +207,7 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 		received_at = $9, due_at = $10, first_due_at = $11, paused_at = $12, finished_at = $13, returned_at = $14,
 		result_document_id = $15, rating = $16, rating_comment = $17, rated_at = $18,
 		process_id = $19, handler_agency = $20, transfer_from_step = $21, step_started_at = $22, step_due_at = $23,
-		step_warned_at = $24, apology_at = $25, search_text = $26, step_role = $27
+		step_warned_at = CASE WHEN step_started_at = $22 THEN step_warned_at ELSE $24 END, apology_at = $25, search_text = $26, step_role = $27
 		WHERE id = $28 AND version = $29`,
 		code, agency, string(d.Status), d.Step, assignee, string(data), now, tp(d.SubmittedAt),
 		tp(d.ReceivedAt), tp(d.DueAt), tp(d.FirstDueAt), tp(d.PausedAt), tp(d.FinishedAt), tp(d.ReturnedAt),

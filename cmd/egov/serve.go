@@ -91,9 +91,25 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return time.Since(at).Seconds()
 	}))
 
+	blobs, err := openBlobs(&cfg)
+	if err != nil {
+		return err
+	}
+	cal := calendar.NewService(db, audit.New(db))
+	// The services insert jobs through a client that is never started;
+	// the started queue below works them. The dossier service must exist
+	// before the queue because its deadline sweep is one of the queue's
+	// periodic jobs.
+	inserter, err := jobs.New(db, jobs.Config{Logger: log})
+	if err != nil {
+		return err
+	}
+	dossiers := dossier.NewService(db, inserter, cat, blobs, cal, dossier.Config{PublicURL: *publicURL}, log)
+
 	jcfg := jobs.Config{Logger: log, Workers: river.NewWorkers()}
 	jobs.AddHeartbeat(db, &jcfg)
 	notify.AddWorkers(jcfg.Workers, notify.NewMailer(smtpCfg, log))
+	dossiers.AddDeadlineSweep(&jcfg, dossier.SweepInterval)
 	queue, err := jobs.New(db, jcfg)
 	if err != nil {
 		return err
@@ -109,13 +125,6 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}
-
-	blobs, err := openBlobs(&cfg)
-	if err != nil {
-		return err
-	}
-	cal := calendar.NewService(db, audit.New(db))
-	dossiers := dossier.NewService(db, queue, cat, blobs, cal, dossier.Config{PublicURL: *publicURL}, log)
 
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal,
 		Logger: log, Registry: reg, Version: version})

@@ -77,6 +77,9 @@ CREATE INDEX dossiers_applicant ON dossiers (applicant_id, updated_at);
 CREATE INDEX dossiers_agency_status ON dossiers (agency_code, status);
 CREATE INDEX dossiers_handler_status ON dossiers (handler_agency, status, due_at);
 CREATE INDEX dossiers_handler_role ON dossiers (handler_agency, step_role, status);
+-- The deadline sweep looks only at open dossiers nobody was warned about.
+CREATE INDEX dossiers_sweep ON dossiers (COALESCE(step_due_at, due_at))
+    WHERE step_warned_at IS NULL AND status IN ('submitted', 'processing');
 
 -- The papers of a dossier, each a document of the applicant's store. Round 0
 -- holds the papers of the submission, round n those of the n-th supplement.
