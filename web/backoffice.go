@@ -167,6 +167,7 @@ type queuePage struct {
 	View        dossier.QueueView
 	Agencies    []egov.Agency // the agencies the caller may pick (system administrators)
 	Specialists []identity.Colleague
+	AgencyName  string
 	Errors      egov.FieldErrors
 	Alert       string
 	Notice      string
@@ -211,7 +212,10 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, a *identity
 	if n := r.URL.Query().Get("da-giao"); n != "" && notice == "" {
 		notice = translate(language(r), "queue.assigned", n)
 	}
-	page := queuePage{View: view, Notice: notice, Errors: errs}
+	page := queuePage{View: view, Notice: notice, Errors: errs, AgencyName: view.Agency}
+	if ag, err := s.cfg.Catalog.Agency(r.Context(), view.Agency); err == nil {
+		page.AgencyName = ag.Name
+	}
 	page.Specialists, err = s.cfg.Identity.Colleagues(r.Context(), a, view.Agency, identity.RoleSpecialist)
 	if err != nil {
 		s.fail(w, r, err)

@@ -1046,6 +1046,14 @@ var dossierFuncs = template.FuncMap{
 	},
 	"hasAction": func(list []dossier.Action, a string) bool { return slices.Contains(list, dossier.Action(a)) },
 	"queues":    func() []dossier.Queue { return dossier.Queues },
+	// stepName names a step of the default process in words; a step of
+	// an agency's own process shows its name.
+	"stepName": func(lang, step string) string {
+		if _, ok := messages["step."+step]; ok {
+			return translate(lang, "step."+step)
+		}
+		return step
+	},
 }
 
 func upperFirst(s string) string {
