@@ -70,6 +70,7 @@ func scanDossier(row interface{ Scan(...any) error }) (Dossier, int64, error) {
 	if d.Data == nil {
 		d.Data = map[string]any{}
 	}
+	d.Papers = []Paper{} // lists leave them out; load fills them
 	return d, resultID, nil
 }
 

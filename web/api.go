@@ -58,6 +58,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		s.errorPage(w, r, http.StatusBadRequest, "Yêu cầu không hợp lệ", fe.Error())
 	case errors.Is(err, egov.ErrNotFound):
+		if msg := personMessage(err); msg != "" {
+			// A reason worth more than "not found", such as a dossier
+			// that has no result yet.
+			if isAPI(r) {
+				writeAPIError(w, http.StatusNotFound, "not_found", msg, nil)
+				return
+			}
+			s.errorPage(w, r, http.StatusNotFound, s.pages.t(r, "notfound.title"), msg)
+			return
+		}
 		s.notFound(w, r)
 	case errors.Is(err, egov.ErrForbidden):
 		msg := personMessage(err)

@@ -59,6 +59,11 @@ func (s *Server) apiCounterIntake() http.Handler {
 				return
 			}
 			files = uploaded
+			if len(value) == 0 {
+				s.discard(r, a, files)
+				s.fail(w, r, egov.FieldErrors{"dossier": "Thiếu phần \"dossier\" chứa hồ sơ dạng JSON."})
+				return
+			}
 			dec := json.NewDecoder(strings.NewReader(string(value)))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&in); err != nil {
