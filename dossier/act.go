@@ -140,7 +140,10 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 	if utf8.RuneCountInString(in.Comment) > 2000 {
 		return Dossier{}, egov.FieldErrors{"comment": "Nội dung quá dài: tối đa 2000 ký tự."}
 	}
-	if !slices.Contains(knownActions, in.Action) && in.Action != ActReturnTransfer {
+	if in.Action == "" {
+		return Dossier{}, egov.FieldErrors{"action": "Chọn một thao tác."}
+	}
+	if !slices.Contains(ProcessActions, in.Action) && in.Action != ActReturnTransfer {
 		return Dossier{}, egov.FieldErrors{"action": "Thao tác không được hỗ trợ: " + quote(string(in.Action)) + "."}
 	}
 	rid, err := lookupRef(ctx, s.db, ref)

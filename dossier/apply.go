@@ -91,7 +91,7 @@ func (s *Service) check(ctx context.Context, actor *identity.Account, app Applic
 			return c, fmt.Errorf("agency: %w", err)
 		}
 		fe["agency_code"] = "Không có cơ quan mã " + quote(app.AgencyCode) + "."
-	} else if !receives(&p, a) {
+	} else if !Receives(&p, a) {
 		fe["agency_code"] = a.Name + " không giải quyết thủ tục này; vui lòng chọn " + agencyHint(&p) + "."
 	} else {
 		c.agency = a
@@ -163,10 +163,10 @@ func targets(p *egov.Procedure, a *identity.Account) bool {
 	return slices.Contains(p.TargetUsers, want)
 }
 
-// receives reports whether agency a takes dossiers of procedure p: one of
+// Receives reports whether agency a takes dossiers of procedure p: one of
 // the agencies the record names, or, when it names kinds of agencies only,
 // any agency of one of its levels.
-func receives(p *egov.Procedure, a egov.Agency) bool {
+func Receives(p *egov.Procedure, a egov.Agency) bool {
 	coded := false
 	for _, ia := range p.ImplementingAgencies {
 		if ia.Code != "" {

@@ -108,7 +108,7 @@ func (s *Service) Receive(ctx context.Context, actor *identity.Account, agency s
 	if err != nil {
 		return d, false, err
 	}
-	if !receives(&p, ag) {
+	if !Receives(&p, ag) {
 		return d, false, refuse(egov.ErrInvalid, ag.Name+" không giải quyết thủ tục "+p.Name+".")
 	}
 	applicant, afe := cleanApplicant(in.Applicant)

@@ -70,9 +70,9 @@ func partnerStep(from string) Step {
 		Actions: []Transition{{ActReturnTransfer, from}}}
 }
 
-// moves reports whether an action takes the dossier to another step, so
+// Moves reports whether an action takes the dossier to another step, so
 // that a transition of it must name one.
-func moves(a Action) bool {
+func Moves(a Action) bool {
 	switch a {
 	case ActReceive, ActForward, ActSendBack, ActProposeRefusal, ActApprove:
 		return true
@@ -83,8 +83,14 @@ func moves(a Action) bool {
 // ends reports whether an action closes the dossier.
 func ends(a Action) bool { return a == ActRefuse || a == ActReturnResult }
 
-var knownActions = []Action{ActReceive, ActRequestSupplement, ActRefuse, ActAssign, ActForward, ActSendBack,
-	ActProposeRefusal, ActApprove, ActReturnResult, ActTransfer, ActApologize}
+// ProcessActions are the actions a step of a process may allow, in the
+// order editors show them: those that take the dossier forward first and
+// refusal last.
+var ProcessActions = []Action{ActReceive, ActAssign, ActForward, ActApprove, ActReturnResult, ActRequestSupplement,
+	ActSendBack, ActProposeRefusal, ActTransfer, ActApologize, ActRefuse}
+
+// MaxSteps is the most steps a process may have.
+const MaxSteps = 20
 
 var stepName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
@@ -93,7 +99,7 @@ var stepName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 // shared out (reception and return take no time of their own; the leader
 // gets a fifth of it, at least half a day, the specialist the rest).
 func DefaultProcess(p *egov.Procedure) Process {
-	total := legalDays(p)
+	total := LegalDays(p)
 	approval := total / 5
 	if approval < 0.5 && total >= 1 {
 		approval = 0.5
@@ -111,9 +117,9 @@ func DefaultProcess(p *egov.Procedure) Process {
 	}}
 }
 
-// legalDays is the legal processing time of a procedure in working days,
+// LegalDays is the legal processing time of a procedure in working days,
 // from its online way when it has one.
-func legalDays(p *egov.Procedure) float64 {
+func LegalDays(p *egov.Procedure) float64 {
 	for _, w := range p.Ways {
 		if w.Channel == egov.ChannelOnline {
 			if w.Unit == egov.UnitHours {
@@ -135,8 +141,8 @@ func (pr Process) Validate(p *egov.Procedure) egov.FieldErrors {
 		fe["steps"] = "Quy trình cần ít nhất một bước."
 		return fe
 	}
-	if len(pr.Steps) > 20 {
-		fe["steps"] = "Quy trình có tối đa 20 bước."
+	if len(pr.Steps) > MaxSteps {
+		fe["steps"] = fmt.Sprintf("Quy trình có tối đa %d bước.", MaxSteps)
 		return fe
 	}
 	names := map[string]int{}
@@ -162,7 +168,7 @@ func (pr Process) Validate(p *egov.Procedure) egov.FieldErrors {
 			fe[key+".time"] = "Thời gian không được âm."
 		}
 		if len(s.Actions) == 0 {
-			fe[key+".actions"] = "Bước " + s.Title + " chưa có thao tác nào: hồ sơ sẽ không ra khỏi bước này."
+			fe[key+".actions"] = fmt.Sprintf("Bước %d chưa có thao tác nào: hồ sơ sẽ không ra khỏi bước này.", i+1)
 		}
 	}
 	if len(fe) > 0 {
@@ -178,7 +184,7 @@ func (pr Process) Validate(p *egov.Procedure) egov.FieldErrors {
 		for j, t := range s.Actions {
 			key := fmt.Sprintf("steps[%d].actions[%d]", i, j)
 			switch {
-			case !slices.Contains(knownActions, t.Action):
+			case !slices.Contains(ProcessActions, t.Action):
 				fe[key+".action"] = "Thao tác không được hỗ trợ: " + string(t.Action) + "."
 				continue
 			case seen[t.Action]:
@@ -186,16 +192,16 @@ func (pr Process) Validate(p *egov.Procedure) egov.FieldErrors {
 			}
 			seen[t.Action] = true
 			switch {
-			case moves(t.Action) && t.To == "":
+			case Moves(t.Action) && t.To == "":
 				fe[key+".to"] = "Chọn bước mà thao tác " + ActionName(t.Action) + " chuyển hồ sơ tới."
-			case moves(t.Action) && names[t.To] == 0:
+			case Moves(t.Action) && names[t.To] == 0:
 				fe[key+".to"] = "Không có bước " + t.To + " trong quy trình."
-			case moves(t.Action) && t.To == s.Name:
+			case Moves(t.Action) && t.To == s.Name:
 				fe[key+".to"] = "Thao tác " + ActionName(t.Action) + " phải chuyển hồ sơ sang bước khác."
-			case !moves(t.Action) && t.To != "":
+			case !Moves(t.Action) && t.To != "":
 				fe[key+".to"] = "Thao tác " + ActionName(t.Action) + " không chuyển bước."
 			}
-			if moves(t.Action) || ends(t.Action) || t.Action == ActTransfer {
+			if Moves(t.Action) || ends(t.Action) || t.Action == ActTransfer {
 				out = true
 			}
 			if t.Action == ActApprove {
@@ -210,7 +216,7 @@ func (pr Process) Validate(p *egov.Procedure) egov.FieldErrors {
 		}
 	}
 	if !finishes {
-		fe["steps"] = "Quy trình cần một bước có thao tác phê duyệt."
+		addMessage(fe, "steps", "Quy trình cần một bước có thao tác phê duyệt.")
 	}
 	// Every step must be reachable from the first.
 	reached := map[string]bool{pr.Steps[0].Name: true}
@@ -234,18 +240,26 @@ func (pr Process) Validate(p *egov.Procedure) egov.FieldErrors {
 	for _, s := range pr.Steps {
 		hours += s.Hours()
 	}
-	legal := legalDays(p) * 8
+	legal := LegalDays(p) * 8
 	if legal == 0 {
 		legal = 8 // "within the working day"
 	}
 	if hours > legal+1e-9 {
-		fe["steps"] = fmt.Sprintf("Tổng thời gian các bước (%s giờ làm việc) vượt thời hạn giải quyết theo quy định (%s giờ, tức %s ngày làm việc).",
-			trimFloat(hours), trimFloat(legal), trimFloat(legal/8))
+		addMessage(fe, "steps", fmt.Sprintf("Tổng thời gian các bước (%s giờ làm việc) vượt thời hạn giải quyết theo quy định (%s giờ, tức %s ngày làm việc).",
+			trimFloat(hours), trimFloat(legal), trimFloat(legal/8)))
 	}
 	if len(fe) > 0 {
 		return fe
 	}
 	return nil
+}
+
+// addMessage adds msg to the errors of key, after those already there.
+func addMessage(fe egov.FieldErrors, key, msg string) {
+	if prev := fe[key]; prev != "" {
+		msg = prev + " " + msg
+	}
+	fe[key] = msg
 }
 
 func trimFloat(f float64) string {
@@ -331,10 +345,11 @@ func (s *Service) SaveProcess(ctx context.Context, actor *identity.Account, proc
 		if err != nil {
 			return 0, err
 		}
-		if !receives(&p, a) {
+		if !Receives(&p, a) {
 			return 0, egov.FieldErrors{"agency_code": a.Name + " không giải quyết thủ tục này."}
 		}
 	}
+	pr.Steps = slices.Clone(pr.Steps) // the caller's slice stays as it was
 	for i := range pr.Steps {
 		pr.Steps[i].Title = strings.TrimSpace(pr.Steps[i].Title)
 		if pr.Steps[i].Unit == "" {
@@ -371,11 +386,15 @@ func (s *Service) ResetProcess(ctx context.Context, actor *identity.Account, pro
 		return refuse(egov.ErrForbidden, "Chỉ quản trị của cơ quan sửa được quy trình của cơ quan.")
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE processes SET active = $1 WHERE procedure_code = $2 AND agency_code = $3 AND active`,
-			false, procedureCode, agencyCode); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE processes SET active = $1 WHERE procedure_code = $2 AND agency_code = $3 AND active`,
+			false, procedureCode, agencyCode)
+		if err != nil {
 			return fmt.Errorf("reset process: %w", err)
 		}
-		_, err := s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "process.reset",
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // nothing was in force: nothing to record
+		}
+		_, err = s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "process.reset",
 			Subject: "procedure:" + procedureCode, AgencyCode: agencyCode})
 		return err
 	})

@@ -261,6 +261,15 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "POST /api/v1/agencies/{code}/dossiers/assign", path: "/api/v1/agencies/" + agencyX + "/dossiers/assign",
 				body: `{"codes":["` + code + `"],"assignee_id":1}`, all: 403,
 				except: map[string]int{anonymous: 401, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}},
+			// Processes: the agency's officials read them; only its
+			// administrators change them. This body is refused by validation,
+			// so the table changes nothing; going back to the default is harmless.
+			{route: "GET /api/v1/agencies/{code}/processes/{procedure}", path: "/api/v1/agencies/" + agencyX + "/processes/1.010038", all: 403,
+				except: map[string]int{anonymous: 401, receiverX: 200, specialistX: 200, leaderX: 200, adminX: 200, sysAdmin: 200}},
+			{route: "PUT /api/v1/agencies/{code}/processes/{procedure}", path: "/api/v1/agencies/" + agencyX + "/processes/1.010038", body: `{"steps":[]}`,
+				all: 403, except: map[string]int{anonymous: 401, adminX: 400, sysAdmin: 400}},
+			{route: "DELETE /api/v1/agencies/{code}/processes/{procedure}", path: "/api/v1/agencies/" + agencyX + "/processes/1.010038",
+				all: 403, except: map[string]int{anonymous: 401, adminX: 204, sysAdmin: 204}},
 			// Last of the API: it revokes the tokens the rows above use.
 			{route: "DELETE /api/v1/auth/token", path: "/api/v1/auth/token", all: 204, except: anonAPI},
 
@@ -323,6 +332,15 @@ func TestAuthorizationTable(t *testing.T) {
 				except: map[string]int{anonymous: 303, receiverX: 400, specialistX: 400, leaderX: 400, sysAdmin: 400}},
 			{route: "GET /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan?thu-tuc=1.001193", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
 			{route: "POST /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
+			// The process editor: administrators of X, and system
+			// administrators for X; Y's administrator gets Y, which does
+			// not handle this commune procedure. Adding a step stores nothing.
+			{route: "GET /quan-tri/quy-trinh", path: "/quan-tri/quy-trinh", all: 403,
+				except: map[string]int{anonymous: 303, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "GET /quan-tri/quy-trinh/{procedure}", path: "/quan-tri/quy-trinh/1.010038?co-quan=" + agencyX, all: 403,
+				except: map[string]int{anonymous: 303, adminX: 200, officialY: 404, sysAdmin: 200}},
+			{route: "POST /quan-tri/quy-trinh/{procedure}", path: "/quan-tri/quy-trinh/1.010038?co-quan=" + agencyX, body: "steps=0&action=add_step", all: 403,
+				except: map[string]int{anonymous: 303, adminX: 200, officialY: 404, sysAdmin: 200}},
 			{route: "POST /dang-xuat", path: "/dang-xuat", all: 303},
 			{route: "POST /tai-khoan/dang-xuat-tat-ca", path: "/tai-khoan/dang-xuat-tat-ca", all: 303},
 		}
