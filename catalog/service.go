@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/store"
 )
@@ -38,7 +40,23 @@ type Service struct {
 	revision  atomic.Int64
 	rebuild   sync.Mutex
 	cacheSize atomic.Int64
+
+	// Records read by code, for the revision they were read at: a dossier
+	// reads its procedure and agencies on every change, and a procedure
+	// record is tens of kilobytes of JSON to decode.
+	procs    *lru.Cache[string, cached[egov.Procedure]]
+	agencies *lru.Cache[string, cached[egov.Agency]]
 }
+
+// cached is a record and the catalog revision it was read at.
+type cached[T any] struct {
+	rev int64
+	v   T
+}
+
+// recordCacheSize is how many procedures and agencies each replica keeps
+// decoded.
+const recordCacheSize = 2048
 
 // NewService returns the catalog over db. Call Refresh before searching.
 func NewService(db *store.DB, log *slog.Logger) *Service {
@@ -46,6 +64,8 @@ func NewService(db *store.DB, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{db: db, log: log}
+	s.procs, _ = lru.New[string, cached[egov.Procedure]](recordCacheSize)     // only fails for a size <= 0
+	s.agencies, _ = lru.New[string, cached[egov.Agency]](recordCacheSize * 4) // ditto
 	s.revision.Store(-1)
 	s.cacheSize.Store(defaultCacheSize)
 	return s
@@ -170,9 +190,20 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	return ix.Search(q)
 }
 
-// Procedure returns the whole record of one procedure.
+// Procedure returns the whole record of one procedure. Records are kept
+// decoded until the catalog's revision changes (seen by Refresh, within 30
+// seconds on another replica); the caller must not modify the slices of
+// the record it gets.
 func (s *Service) Procedure(ctx context.Context, code string) (egov.Procedure, error) {
-	return getProcedure(ctx, s.db, code)
+	rev := s.revision.Load()
+	if c, ok := s.procs.Get(code); ok && rev >= 0 && c.rev == rev {
+		return c.v, nil
+	}
+	p, err := getProcedure(ctx, s.db, code)
+	if err == nil && rev >= 0 {
+		s.procs.Add(code, cached[egov.Procedure]{rev, p})
+	}
+	return p, err
 }
 
 // Procedures returns every procedure, ordered by code.
@@ -180,9 +211,17 @@ func (s *Service) Procedures(ctx context.Context) ([]egov.Procedure, error) {
 	return allProcedures(ctx, s.db)
 }
 
-// Agency returns one agency.
+// Agency returns one agency, kept like procedures.
 func (s *Service) Agency(ctx context.Context, code string) (egov.Agency, error) {
-	return getAgency(ctx, s.db, code)
+	rev := s.revision.Load()
+	if c, ok := s.agencies.Get(code); ok && rev >= 0 && c.rev == rev {
+		return c.v, nil
+	}
+	a, err := getAgency(ctx, s.db, code)
+	if err == nil && rev >= 0 {
+		s.agencies.Add(code, cached[egov.Agency]{rev, a})
+	}
+	return a, err
 }
 
 // Agencies lists agencies.
@@ -363,6 +402,7 @@ func (s *Service) SaveAgencies(ctx context.Context, agencies []egov.Agency, keep
 		}
 		return nil
 	})
+	s.agencies.Purge() // agencies change without a new catalog revision
 	return written, err
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -96,10 +97,9 @@ func (s *Service) check(ctx context.Context, actor *identity.Account, app Applic
 	} else {
 		c.agency = a
 	}
-	data := app.Data
-	if data == nil {
-		data = map[string]any{}
-	}
+	// A copy: the prefilled values must not leak into the caller's map.
+	data := make(map[string]any, len(app.Data)+4)
+	maps.Copy(data, app.Data)
 	// Once-only: what the state knows comes from the account, whatever the
 	// client sent.
 	for k, v := range Prefilled(p.FormFields, actor) {
@@ -229,22 +229,47 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 		now := s.now()
 		d = Dossier{ProcedureCode: c.proc.Code, ProcedureName: c.proc.Name, FieldCode: c.proc.Field.Code,
 			AgencyCode: c.agency.Code, AgencyName: c.agency.Name, Channel: channel, Applicant: applicantOf(actor),
-			Status: StatusDraft, Data: c.data, Version: 1, CreatedAt: now, UpdatedAt: now}
+			Status: StatusDraft, Data: c.data, Papers: []Paper{}, Version: 1, CreatedAt: now, UpdatedAt: now}
+		var proc Process
+		if opts.Submit {
+			// Submitted in one request: the row is written once, submitted.
+			if d.Code, err = s.nextCode(ctx, tx, d.AgencyCode, now); err != nil {
+				return err
+			}
+			if proc, d.ProcessID, err = activeProcess(ctx, tx, &c.proc, d.AgencyCode); err != nil {
+				return err
+			}
+			due := appointment(cal, &c.proc, now)
+			d.Status, d.Step, d.StepRole = StatusSubmitted, proc.Steps[0].Name, string(proc.Steps[0].Role)
+			d.SubmittedAt, d.DueAt, d.HandlerAgency, d.StepStartedAt = &now, &due, d.AgencyCode, &now
+		}
 		data, err := json.Marshal(d.Data)
 		if err != nil {
 			return fmt.Errorf("form data: %w", err)
 		}
-		var agency any
+		var code, agency, handler, processID any
+		if d.Code != "" {
+			code = d.Code
+		}
 		if d.AgencyCode != "" {
 			agency = d.AgencyCode
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO dossiers (procedure_code, procedure_name, field_code, agency_code,
+		if d.HandlerAgency != "" {
+			handler = d.HandlerAgency
+		}
+		if d.ProcessID != 0 {
+			processID = d.ProcessID
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO dossiers (code, procedure_code, procedure_name, field_code, agency_code,
 			channel, applicant_id, applicant_kind, applicant_name, applicant_id_number, applicant_email, applicant_phone,
-			applicant_address, status, form_data, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $15) RETURNING id`,
-			d.ProcedureCode, d.ProcedureName, d.FieldCode, agency, string(channel), actor.ID, d.Applicant.Kind,
+			applicant_address, status, step, step_role, form_data, version, created_at, updated_at, submitted_at, due_at,
+			process_id, handler_agency, step_started_at, search_text)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $18, $19, $20, $21, $22, $23, $24)
+			RETURNING id`,
+			code, d.ProcedureCode, d.ProcedureName, d.FieldCode, agency, string(channel), actor.ID, d.Applicant.Kind,
 			d.Applicant.Name, d.Applicant.IDNumber, d.Applicant.Email, d.Applicant.Phone, d.Applicant.Address,
-			string(d.Status), string(data), now).Scan(&d.ID); err != nil {
+			string(d.Status), d.Step, d.StepRole, string(data), now, tp(d.SubmittedAt), tp(d.DueAt), processID, handler,
+			tp(d.StepStartedAt), searchText(&d)).Scan(&d.ID); err != nil {
 			return fmt.Errorf("create dossier: %w", err)
 		}
 		if key != "" {
@@ -256,13 +281,17 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 		if err := s.setPapers(ctx, tx, &d, actor, c.papers, 0, now); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, &d, event{actor: actor, role: "applicant", action: "created", from: StatusDraft}, req); err != nil {
+		created := event{actor: actor, role: "applicant", action: "created", from: StatusDraft}
+		if !opts.Submit {
+			return s.record(ctx, tx, &d, created, req)
+		}
+		// The history keeps both moments; the audit log and the e-mail
+		// have one entry for the one request.
+		if err := s.writeHistory(ctx, tx, &d, created, StatusDraft, ""); err != nil {
 			return err
 		}
-		if opts.Submit {
-			return s.submitTx(ctx, tx, &d, &c.proc, cal, actor, req)
-		}
-		return nil
+		return s.record(ctx, tx, &d, event{actor: actor, role: "applicant", action: "submitted", from: StatusDraft, mail: true,
+			details: map[string]any{"due_at": d.DueAt.Format(time.RFC3339), "created": true}}, req)
 	})
 	if err != nil {
 		// Two retries of one request may race: the loser finds the
@@ -274,8 +303,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 		}
 		return Dossier{}, false, err
 	}
-	d, err = s.load(ctx, s.db, d.ID)
-	return d, false, err
+	return d, false, nil // as written: no need to read it back
 }
 
 // replay returns the dossier made under key by an earlier request.
@@ -298,36 +326,46 @@ func (s *Service) replay(ctx context.Context, q querier, actor *identity.Account
 }
 
 // setPapers replaces the papers of round on d with refs, each a document
-// of the applicant's store.
+// of the applicant's store, and keeps d.Papers in step. The dossier's
+// total size is summed from d.Papers, so no query reads it back.
 func (s *Service) setPapers(ctx context.Context, tx *sql.Tx, d *Dossier, actor *identity.Account, refs []PaperRef, round int, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM dossier_papers WHERE dossier_id = $1 AND round = $2`, d.ID, round); err != nil {
-		return fmt.Errorf("papers: %w", err)
-	}
+	kept := d.Papers[:0:0]
 	var total int64
+	replaced := false
+	for _, p := range d.Papers {
+		if p.Round == round {
+			replaced = true
+			continue
+		}
+		kept = append(kept, p)
+		total += p.Size
+	}
+	if replaced {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dossier_papers WHERE dossier_id = $1 AND round = $2`, d.ID, round); err != nil {
+			return fmt.Errorf("papers: %w", err)
+		}
+	}
 	for i, pr := range refs {
-		var size int64
-		err := tx.QueryRowContext(ctx, `SELECT size FROM documents WHERE id = $1 AND owner_id = $2`, pr.DocumentID, actor.ID).Scan(&size)
+		p := Paper{Component: pr.Component, DocumentID: pr.DocumentID, Round: round, AddedAt: now}
+		err := tx.QueryRowContext(ctx, `SELECT name, blob_hash, size, content_type FROM documents WHERE id = $1 AND owner_id = $2`,
+			pr.DocumentID, actor.ID).Scan(&p.Name, &p.Hash, &p.Size, &p.ContentType)
 		if errors.Is(err, sql.ErrNoRows) {
 			return egov.FieldErrors{fmt.Sprintf("papers[%d].document_id", i): "Không có giấy tờ này trong kho dữ liệu cá nhân của bạn."}
 		}
 		if err != nil {
 			return fmt.Errorf("papers: %w", err)
 		}
-		total += size
+		total += p.Size
 		if _, err := tx.ExecContext(ctx, `INSERT INTO dossier_papers (dossier_id, component_code, document_id, round, added_at)
 			VALUES ($1, $2, $3, $4, $5)`, d.ID, pr.Component, pr.DocumentID, round, now); err != nil {
 			return fmt.Errorf("papers: %w", err)
 		}
+		kept = append(kept, p)
 	}
-	var all int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(doc.size), 0) FROM dossier_papers p JOIN documents doc ON doc.id = p.document_id
-		WHERE p.dossier_id = $1`, d.ID).Scan(&all); err != nil {
-		return fmt.Errorf("papers: %w", err)
-	}
-	if all > s.cfg.MaxDossierBytes {
+	if total > s.cfg.MaxDossierBytes {
 		return egov.FieldErrors{"papers": fmt.Sprintf("Tổng dung lượng giấy tờ của hồ sơ vượt quá %d MB; hãy giảm kích thước các tệp.", s.cfg.MaxDossierBytes>>20)}
 	}
-	_ = total
+	d.Papers = kept
 	return nil
 }
 

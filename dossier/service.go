@@ -147,25 +147,8 @@ type event struct {
 // record writes the history entry, the audit entry and the e-mail job of a
 // change of d, which is already updated in tx.
 func (s *Service) record(ctx context.Context, tx *sql.Tx, d *Dossier, e event, req Request) error {
-	var actorID any
-	name := "Hệ thống"
-	if e.actor != nil {
-		actorID = e.actor.ID
-		name = e.actor.FullName
-	}
-	details := "{}"
-	if len(e.details) > 0 {
-		b, err := json.Marshal(e.details)
-		if err != nil {
-			return fmt.Errorf("history details: %w", err)
-		}
-		details = string(b)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO dossier_history
-		(dossier_id, at, actor_id, actor_name, actor_role, action, from_status, to_status, step, comment, details)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		d.ID, d.UpdatedAt, actorID, name, e.role, e.action, string(e.from), string(d.Status), d.Step, e.comment, details); err != nil {
-		return fmt.Errorf("history of dossier %s: %w", d.Ref(), err)
+	if err := s.writeHistory(ctx, tx, d, e, d.Status, d.Step); err != nil {
+		return err
 	}
 	if e.mail && s.queue != nil && d.Applicant.Email != "" {
 		if err := s.queue.InsertTx(ctx, tx, notify.EmailArgs{Email: s.statusEmail(d, e)}, nil); err != nil {
@@ -183,6 +166,34 @@ func (s *Service) record(ctx context.Context, tx *sql.Tx, d *Dossier, e event, r
 	_, err := s.audit.Append(ctx, tx, audit.Entry{Actor: actor, ActorIP: req.IP, Action: "dossier." + e.action,
 		Subject: "dossier:" + d.Ref(), AgencyCode: d.AgencyCode, Details: auditDetails})
 	return err
+}
+
+// writeHistory adds the history entry of e, leading to status to at step,
+// to the database and to d.History.
+func (s *Service) writeHistory(ctx context.Context, tx *sql.Tx, d *Dossier, e event, to Status, step string) error {
+	var actorID any
+	name := "Hệ thống"
+	if e.actor != nil {
+		actorID = e.actor.ID
+		name = e.actor.FullName
+	}
+	details := "{}"
+	if len(e.details) > 0 {
+		b, err := json.Marshal(e.details)
+		if err != nil {
+			return fmt.Errorf("history details: %w", err)
+		}
+		details = string(b)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dossier_history
+		(dossier_id, at, actor_id, actor_name, actor_role, action, from_status, to_status, step, comment, details)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		d.ID, d.UpdatedAt, actorID, name, e.role, e.action, string(e.from), string(to), step, e.comment, details); err != nil {
+		return fmt.Errorf("history of dossier %s: %w", d.Ref(), err)
+	}
+	d.History = append(d.History, Event{At: d.UpdatedAt, ActorName: name, ActorRole: e.role, Action: e.action,
+		FromStatus: e.from, ToStatus: to, Step: step, Comment: e.comment, Details: e.details})
+	return nil
 }
 
 // statusEmail is the message to the applicant about a change.

@@ -114,6 +114,15 @@ func TestInterAgencyProcedureOverHTTP(t *testing.T) {
 			}
 			return decodeDossier(t, body)
 		}
+		// A receiver of another agency sees nothing of it.
+		receiverY := w.official(t, officialY, agencyY, "y.tiepnhan", "receiver")
+		if code, _ := w.do(t, receiverY, "GET", "/api/v1/dossiers/"+d.Code, ""); code != 404 {
+			t.Errorf("receiver of Y reads X's dossier: %d", code)
+		}
+		if code, _ := w.do(t, receiverY, "GET", "/api/v1/agencies/"+agencyX+"/dossiers", ""); code != 403 {
+			t.Errorf("receiver of Y reads X's queue: %d", code)
+		}
+		act(receiverY, "receive", "", 404)
 		d = act(receiverX, "receive", "", 200)
 		due := d.DueAt
 		act(specialistX, "transfer", `,"to_agency":"000.00.00.G99"`, 400)

@@ -155,6 +155,7 @@ func init() {
 		"intake.scans":                {"Bản quét giấy tờ", "Scanned papers"},
 		"intake.receive":              {"Tiếp nhận và cấp giấy hẹn", "Receive and issue the receipt"},
 		"dossier.apology":             {"Phiếu xin lỗi và hẹn lại ngày trả kết quả", "Apology and new appointment letter"},
+		"dossier.first_due":           {"Hẹn lần đầu", "First appointment"},
 		"dossier.at_counter":          {"Người nộp nhận kết quả tại quầy", "Collected at the desk"},
 		"dossier.generate_result":     {"Tạo kết quả điện tử từ mẫu của thủ tục", "Issue the electronic result from the procedure's template"},
 		"dossier.to_agency":           {"Mã cơ quan phối hợp (khi chuyển liên thông)", "Partner agency code (to transfer)"},
