@@ -11,6 +11,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/blob"
+	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/identity"
@@ -114,7 +115,10 @@ func personMessage(err error) string {
 	var ie *identity.Error
 	var de *dossier.Error
 	var ve *identity.ValidationError
+	var ce *cabinet.Error
 	switch {
+	case errors.As(err, &ce):
+		return ce.Msg
 	case errors.As(err, &de):
 		return de.Msg
 	case errors.As(err, &ie):

@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/egov-vn/egov/blob"
+	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/store"
@@ -47,6 +49,7 @@ const (
 type world struct {
 	ts      *httptest.Server
 	srv     *web.Server
+	cab     *cabinet.Service
 	cookies map[string]string
 	tokens  map[string]string
 	ids     map[string]int64
@@ -61,11 +64,17 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	dossiers, cal := dossierServices(t, db, cat, queue)
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Registry: prometheus.NewRegistry()})
+	cabinetFiles, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{ts: httptest.NewServer(srv), srv: srv, cookies: map[string]string{}, tokens: map[string]string{}, ids: map[string]int64{}}
+	cab := cabinet.NewService(db, queue, cabinetFiles, cabinet.Config{PublicURL: "https://dichvucong.example.vn"}, nil)
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
+		Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{ts: httptest.NewServer(srv), srv: srv, cab: cab, cookies: map[string]string{}, tokens: map[string]string{}, ids: map[string]int64{}}
 	t.Cleanup(w.ts.Close)
 	req := identity.Request{IP: "127.0.0.1"}
 	usernames := map[string]string{}
@@ -188,6 +197,24 @@ func TestAuthorizationTable(t *testing.T) {
 		aConflicts := map[string]int{anonymous: 401, citizenA: 409}
 		pageHandlersOfX := map[string]int{anonymous: 303, citizenA: 200, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}
 		pageConflicts := map[string]int{anonymous: 303, citizenA: 409}
+		// A body of X: the leader chairs, the specialist is a member, the
+		// receiver is the secretary; X's administrator is a guest of the
+		// meeting.
+		cw := w.cabinet(t)
+		cbody, meeting, ballot, cdoc := fmt.Sprint(cw.body), fmt.Sprint(cw.meeting), fmt.Sprint(cw.ballot), fmt.Sprint(cw.document)
+		invited := map[string]int{anonymous: 401, receiverX: 200, specialistX: 200, leaderX: 200, adminX: 200}
+		asked := map[string]int{anonymous: 401, receiverX: 200, specialistX: 200, leaderX: 200}
+		secretaryOnly := func(ok int, page bool) map[string]int {
+			anon := 401
+			if page {
+				anon = 303
+			}
+			return map[string]int{anonymous: anon, receiverX: ok, specialistX: 403, leaderX: 403, adminX: 403}
+		}
+		pageOf := func(api map[string]int) map[string]int {
+			out := with(api, map[string]int{anonymous: 303})
+			return out
+		}
 		officialsOfX := with(anonAPI, map[string]int{citizenA: 403, citizenB: 403, business: 403, receiverX: 403, specialistX: 403, leaderX: 403, officialY: 403})
 		rules := []rule{
 			{route: "GET /healthz", path: "/healthz", all: 200},
@@ -270,6 +297,31 @@ func TestAuthorizationTable(t *testing.T) {
 				all: 403, except: map[string]int{anonymous: 401, adminX: 400, sysAdmin: 400}},
 			{route: "DELETE /api/v1/agencies/{code}/processes/{procedure}", path: "/api/v1/agencies/" + agencyX + "/processes/1.010038",
 				all: 403, except: map[string]int{anonymous: 401, adminX: 204, sysAdmin: 204}},
+			{route: "GET /api/v1/cabinet/agenda", path: "/api/v1/cabinet/agenda", all: 200, except: anonAPI},
+			{route: "GET /api/v1/cabinet/bodies", path: "/api/v1/cabinet/bodies", all: 200, except: anonAPI},
+			{route: "POST /api/v1/cabinet/bodies", path: "/api/v1/cabinet/bodies", body: `{"agency_code":"` + agencyX + `","name":""}`,
+				all: 403, except: map[string]int{anonymous: 401, adminX: 400, sysAdmin: 400}},
+			{route: "PUT /api/v1/cabinet/bodies/{id}/members", path: "/api/v1/cabinet/bodies/" + cbody + "/members",
+				body: `{"members":[{"account_id":1,"role":"boss"}]}`, all: 403, except: map[string]int{anonymous: 401, adminX: 400, sysAdmin: 400}},
+			// Secretaries prepare; members are refused; strangers find nothing.
+			{route: "POST /api/v1/cabinet/bodies/{id}/meetings", path: "/api/v1/cabinet/bodies/" + cbody + "/meetings", body: `{"title":""}`,
+				all: 404, except: map[string]int{anonymous: 401, receiverX: 400, specialistX: 403, leaderX: 403}},
+			{route: "POST /api/v1/cabinet/bodies/{id}/ballots", path: "/api/v1/cabinet/bodies/" + cbody + "/ballots", body: `{"question":""}`,
+				all: 404, except: map[string]int{anonymous: 401, receiverX: 400, specialistX: 403, leaderX: 403}},
+			{route: "GET /api/v1/cabinet/meetings/{id}", path: "/api/v1/cabinet/meetings/" + meeting, all: 404, except: invited},
+			{route: "POST /api/v1/cabinet/meetings/{id}/documents", path: "/api/v1/cabinet/meetings/" + meeting + "/documents", all: 404, except: secretaryOnly(400, false)},
+			{route: "PUT /api/v1/cabinet/meetings/{id}/attendance", path: "/api/v1/cabinet/meetings/" + meeting + "/attendance", body: `{"attended":{}}`,
+				all: 404, except: secretaryOnly(200, false)},
+			{route: "POST /api/v1/cabinet/meetings/{id}/minutes", path: "/api/v1/cabinet/meetings/" + meeting + "/minutes", all: 404, except: secretaryOnly(400, false)},
+			{route: "GET /api/v1/cabinet/ballots/{id}", path: "/api/v1/cabinet/ballots/" + ballot, all: 404, except: asked},
+			{route: "POST /api/v1/cabinet/ballots/{id}/documents", path: "/api/v1/cabinet/ballots/" + ballot + "/documents", all: 404,
+				except: map[string]int{anonymous: 401, receiverX: 400, specialistX: 403, leaderX: 403}},
+			// Only those asked vote: this choice is invalid, so nothing is stored.
+			{route: "PUT /api/v1/cabinet/ballots/{id}/vote", path: "/api/v1/cabinet/ballots/" + ballot + "/vote", body: `{"choice":"maybe"}`,
+				all: 404, except: map[string]int{anonymous: 401, receiverX: 403, specialistX: 400, leaderX: 400}},
+			{route: "POST /api/v1/cabinet/ballots/{id}/close", path: "/api/v1/cabinet/ballots/" + ballot + "/close", body: `{"summary":"x"}`,
+				all: 404, except: map[string]int{anonymous: 401, receiverX: 409, specialistX: 403, leaderX: 403}},
+			{route: "GET /api/v1/cabinet/documents/{id}", path: "/api/v1/cabinet/documents/" + cdoc, all: 404, except: invited},
 			// Last of the API: it revokes the tokens the rows above use.
 			{route: "DELETE /api/v1/auth/token", path: "/api/v1/auth/token", all: 204, except: anonAPI},
 
@@ -341,6 +393,16 @@ func TestAuthorizationTable(t *testing.T) {
 				except: map[string]int{anonymous: 303, adminX: 200, officialY: 404, sysAdmin: 200}},
 			{route: "POST /quan-tri/quy-trinh/{procedure}", path: "/quan-tri/quy-trinh/1.010038?co-quan=" + agencyX, body: "steps=0&action=add_step", all: 403,
 				except: map[string]int{anonymous: 303, adminX: 200, officialY: 404, sysAdmin: 200}},
+			{route: "GET /noi-cac", path: "/noi-cac", all: 200, except: map[string]int{anonymous: 303, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "GET /noi-cac/hop/{id}", path: "/noi-cac/hop/" + meeting, all: 404, except: pageOf(invited)},
+			{route: "POST /noi-cac/hop/{id}/diem-danh", path: "/noi-cac/hop/" + meeting + "/diem-danh", all: 404, except: secretaryOnly(303, true)},
+			{route: "POST /noi-cac/hop/{id}/bien-ban", path: "/noi-cac/hop/" + meeting + "/bien-ban", all: 404, except: secretaryOnly(400, true)},
+			{route: "GET /noi-cac/phieu/{id}", path: "/noi-cac/phieu/" + ballot, all: 404, except: pageOf(asked)},
+			{route: "POST /noi-cac/phieu/{id}/tra-loi", path: "/noi-cac/phieu/" + ballot + "/tra-loi", body: "choice=maybe", all: 404,
+				except: map[string]int{anonymous: 303, receiverX: 403, specialistX: 400, leaderX: 400}},
+			{route: "POST /noi-cac/phieu/{id}/tong-hop", path: "/noi-cac/phieu/" + ballot + "/tong-hop", body: "summary=x", all: 404,
+				except: map[string]int{anonymous: 303, receiverX: 409, specialistX: 403, leaderX: 403}},
+			{route: "GET /noi-cac/tai-lieu/{id}", path: "/noi-cac/tai-lieu/" + cdoc, all: 404, except: pageOf(invited)},
 			{route: "POST /dang-xuat", path: "/dang-xuat", all: 303},
 			{route: "POST /tai-khoan/dang-xuat-tat-ca", path: "/tai-khoan/dang-xuat-tat-ca", all: 303},
 		}

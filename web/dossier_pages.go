@@ -1046,6 +1046,8 @@ var dossierFuncs = template.FuncMap{
 	},
 	"hasAction": func(list []dossier.Action, a string) bool { return slices.Contains(list, dossier.Action(a)) },
 	"queues":    func() []dossier.Queue { return dossier.Queues },
+	"choices":   func() []string { return []string{"agree", "disagree", "other"} },
+	"deref":     func(b *bool) bool { return b != nil && *b },
 	// stepName names a step of the default process in words; a step of
 	// an agency's own process shows its name.
 	"stepName": func(lang, step string) string {

@@ -80,6 +80,23 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("PUT /api/v1/agencies/{code}/processes/{procedure}", s.apiSaveProcess())
 		mux.Handle("DELETE /api/v1/agencies/{code}/processes/{procedure}", s.apiResetProcess())
 	}
+	if s.cfg.Cabinet != nil && s.cfg.Identity != nil {
+		mux.Handle("GET /api/v1/cabinet/agenda", s.apiCabinetAgenda())
+		mux.Handle("GET /api/v1/cabinet/bodies", s.apiCabinetBodies())
+		mux.Handle("POST /api/v1/cabinet/bodies", s.apiCreateBody())
+		mux.Handle("PUT /api/v1/cabinet/bodies/{id}/members", s.apiSetBodyMembers())
+		mux.Handle("POST /api/v1/cabinet/bodies/{id}/meetings", s.apiCreateMeeting())
+		mux.Handle("POST /api/v1/cabinet/bodies/{id}/ballots", s.apiCreateBallot())
+		mux.Handle("GET /api/v1/cabinet/meetings/{id}", s.apiMeeting())
+		mux.Handle("POST /api/v1/cabinet/meetings/{id}/documents", s.apiMeetingDocument())
+		mux.Handle("PUT /api/v1/cabinet/meetings/{id}/attendance", s.apiAttendance())
+		mux.Handle("POST /api/v1/cabinet/meetings/{id}/minutes", s.apiMinutes())
+		mux.Handle("GET /api/v1/cabinet/ballots/{id}", s.apiBallot())
+		mux.Handle("POST /api/v1/cabinet/ballots/{id}/documents", s.apiBallotDocument())
+		mux.Handle("PUT /api/v1/cabinet/ballots/{id}/vote", s.apiVote())
+		mux.Handle("POST /api/v1/cabinet/ballots/{id}/close", s.apiCloseBallot())
+		mux.Handle("GET /api/v1/cabinet/documents/{id}", s.apiCabinetDocument())
+	}
 	mux.Handle("/api/", s.apiNotFound())
 
 	// Portal pages.
@@ -142,6 +159,16 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("GET /quan-tri/quy-trinh", s.pageProcesses())
 		mux.Handle("GET /quan-tri/quy-trinh/{procedure}", s.pageProcess())
 		mux.Handle("POST /quan-tri/quy-trinh/{procedure}", s.pageProcess())
+	}
+	if s.cfg.Cabinet != nil && s.cfg.Identity != nil {
+		mux.Handle("GET /noi-cac", s.pageCabinet())
+		mux.Handle("GET /noi-cac/hop/{id}", s.pageMeeting())
+		mux.Handle("POST /noi-cac/hop/{id}/diem-danh", s.pageAttendance())
+		mux.Handle("POST /noi-cac/hop/{id}/bien-ban", s.pageMinutes())
+		mux.Handle("GET /noi-cac/phieu/{id}", s.pageBallot())
+		mux.Handle("POST /noi-cac/phieu/{id}/tra-loi", s.pageVote())
+		mux.Handle("POST /noi-cac/phieu/{id}/tong-hop", s.pageCloseBallot())
+		mux.Handle("GET /noi-cac/tai-lieu/{id}", s.pageCabinetDocument())
 	}
 	mux.Handle("/", s.pageNotFound())
 }

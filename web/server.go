@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
@@ -28,6 +29,7 @@ type Config struct {
 	OIDC     *identity.OIDC    // single sign-on; nil when not configured
 	Dossiers *dossier.Service  // online dossiers; nil serves no dossier routes
 	Calendar *calendar.Service // working days; nil serves no calendar routes
+	Cabinet  *cabinet.Service  // e-Cabinet; nil serves no e-Cabinet routes
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // where HTTP metrics are registered; nil for none
 	Version  string

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/egov-vn/egov/audit"
+	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/demo"
@@ -110,6 +111,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	jobs.AddHeartbeat(db, &jcfg)
 	notify.AddWorkers(jcfg.Workers, notify.NewMailer(smtpCfg, log))
 	dossiers.AddDeadlineSweep(&jcfg, dossier.SweepInterval)
+	cab := cabinet.NewService(db, inserter, blobs, cabinet.Config{PublicURL: *publicURL}, log)
+	cab.AddReminders(&jcfg, time.Hour)
 	queue, err := jobs.New(db, jcfg)
 	if err != nil {
 		return err
@@ -126,7 +129,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal,
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
 		Logger: log, Registry: reg, Version: version})
 	if err != nil {
 		return err

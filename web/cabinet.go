@@ -1,0 +1,653 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/egov-vn/egov"
+	"github.com/egov-vn/egov/cabinet"
+	"github.com/egov-vn/egov/identity"
+)
+
+// pathID reads a numeric path value; a malformed one is a 404.
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, egov.ErrNotFound)
+		return 0, false
+	}
+	return id, true
+}
+
+// cabinetFile reads a multipart form of e-Cabinet: its text fields and one
+// file, streamed to the blob store by store.
+func cabinetFile(w http.ResponseWriter, r *http.Request, store func(name string, file io.Reader) error) (map[string]string, bool, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return nil, false, egov.FieldErrors{"body": "Nội dung phải là multipart/form-data, với tệp trong phần \"file\"."}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 21<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, false, egov.FieldErrors{"body": "Nội dung multipart không hợp lệ."}
+	}
+	values := map[string]string{}
+	stored := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, stored, egov.FieldErrors{"body": "Nội dung multipart không hợp lệ hoặc quá 20 MB."}
+		}
+		if part.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(part, 64<<10))
+			part.Close()
+			if err != nil {
+				return nil, stored, egov.FieldErrors{"body": "Nội dung multipart không hợp lệ."}
+			}
+			values[part.FormName()] = strings.TrimSpace(string(b))
+			continue
+		}
+		if part.FormName() != "file" || stored {
+			part.Close()
+			continue
+		}
+		err = store(part.FileName(), part)
+		part.Close()
+		if err != nil {
+			if msg := personMessage(err); msg != "" && errors.Is(err, egov.ErrInvalid) {
+				return nil, stored, egov.FieldErrors{"file": msg}
+			}
+			return nil, stored, err
+		}
+		stored = true
+	}
+	return values, stored, nil
+}
+
+func (s *Server) apiCabinetAgenda() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		ag, err := s.cfg.Cabinet.Agenda(r.Context(), a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, ag)
+	})
+}
+
+func (s *Server) apiCabinetBodies() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		list, err := s.cfg.Cabinet.Bodies(r.Context(), a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, map[string]any{"bodies": list})
+	})
+}
+
+func (s *Server) apiCreateBody() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		var in struct {
+			AgencyCode string `json:"agency_code"`
+			Name       string `json:"name"`
+		}
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		b, err := s.cfg.Cabinet.CreateBody(r.Context(), a, in.AgencyCode, in.Name, clientRequest(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusCreated, b)
+	})
+}
+
+func (s *Server) apiSetBodyMembers() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		var in struct {
+			Members []cabinet.Member `json:"members"`
+		}
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		b, err := s.cfg.Cabinet.SetMembers(r.Context(), a, id, in.Members, clientRequest(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, b)
+	})
+}
+
+func (s *Server) apiCreateMeeting() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		var in cabinet.MeetingInput
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		m, err := s.cfg.Cabinet.CreateMeeting(r.Context(), a, id, in, clientRequest(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusCreated, m)
+	})
+}
+
+func (s *Server) apiMeeting() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, m)
+	})
+}
+
+func (s *Server) apiMeetingDocument() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		// Only those who may see the meeting learn anything about it, and
+		// only its secretary may add to it.
+		if m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id); err != nil || !m.Secretary {
+			if err == nil {
+				err = &cabinet.Error{Msg: "Chỉ thư ký thêm được tài liệu họp.", Kind: egov.ErrForbidden}
+			}
+			s.fail(w, r, err)
+			return
+		}
+		var doc cabinet.Document
+		// item_id, when given, comes as a query parameter: the file streams
+		// in before the other fields could be read.
+		item, _ := strconv.ParseInt(r.URL.Query().Get("item_id"), 10, 64)
+		_, stored, err := cabinetFile(w, r, func(name string, f io.Reader) error {
+			var err error
+			doc, err = s.cfg.Cabinet.AddMeetingDocument(r.Context(), a, id, item, name, f, clientRequest(r))
+			return err
+		})
+		if err == nil && !stored {
+			err = egov.FieldErrors{"file": "Chọn tệp tài liệu (PDF, Word, Excel hoặc ảnh)."}
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusCreated, doc)
+	})
+}
+
+func (s *Server) apiAttendance() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		if m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id); err != nil || !m.Secretary {
+			if err == nil {
+				err = &cabinet.Error{Msg: "Chỉ thư ký điểm danh cuộc họp.", Kind: egov.ErrForbidden}
+			}
+			s.fail(w, r, err)
+			return
+		}
+		var in struct {
+			Attended map[string]bool `json:"attended"`
+		}
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		attended := map[int64]bool{}
+		for k, v := range in.Attended {
+			n, err := strconv.ParseInt(k, 10, 64)
+			if err != nil {
+				s.fail(w, r, egov.FieldErrors{"attended." + k: "Khóa là mã tài khoản của người được mời."})
+				return
+			}
+			attended[n] = v
+		}
+		m, err := s.cfg.Cabinet.RecordAttendance(r.Context(), a, id, attended, clientRequest(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, m)
+	})
+}
+
+func (s *Server) apiMinutes() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !m.Secretary {
+			s.fail(w, r, &cabinet.Error{Msg: "Chỉ thư ký ban hành biên bản và kết luận.", Kind: egov.ErrForbidden})
+			return
+		}
+		m, err = s.issueMinutes(w, r, a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, m)
+	})
+}
+
+// issueMinutes reads the conclusions and the minutes file of a multipart
+// form (conclusions first, then the file, which streams to the blob store)
+// and closes the meeting.
+func (s *Server) issueMinutes(w http.ResponseWriter, r *http.Request, a *identity.Account, id int64) (cabinet.Meeting, error) {
+	var m cabinet.Meeting
+	var conclusions string
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return m, egov.FieldErrors{"minutes": "Tải lên biên bản cuộc họp đã ký.", "conclusions": "Nhập kết luận cuộc họp."}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 21<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return m, egov.FieldErrors{"body": "Nội dung multipart không hợp lệ."}
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return m, egov.FieldErrors{"body": "Nội dung multipart không hợp lệ hoặc quá 20 MB."}
+		}
+		if part.FileName() == "" {
+			b, _ := io.ReadAll(io.LimitReader(part, 64<<10))
+			if part.FormName() == "conclusions" {
+				conclusions = string(b)
+			}
+			part.Close()
+			continue
+		}
+		if part.FormName() == "file" {
+			m, err = s.cfg.Cabinet.IssueMinutes(r.Context(), a, id, conclusions, part.FileName(), part, clientRequest(r))
+			part.Close()
+			return m, err
+		}
+		part.Close()
+	}
+	return s.cfg.Cabinet.IssueMinutes(r.Context(), a, id, conclusions, "", nil, clientRequest(r))
+}
+
+// apiCreateBallot opens a ballot; the deadline is RFC 3339.
+func (s *Server) apiCreateBallot() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		var in cabinet.BallotInput
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		b, err := s.cfg.Cabinet.CreateBallot(r.Context(), a, id, in, clientRequest(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusCreated, b)
+	})
+}
+
+func (s *Server) apiBallot() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		b, err := s.cfg.Cabinet.Ballot(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, b)
+	})
+}
+
+func (s *Server) apiBallotDocument() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		if b, err := s.cfg.Cabinet.Ballot(r.Context(), a, id); err != nil || !b.Secretary {
+			if err == nil {
+				err = &cabinet.Error{Msg: "Chỉ thư ký thêm được tài liệu của phiếu.", Kind: egov.ErrForbidden}
+			}
+			s.fail(w, r, err)
+			return
+		}
+		var doc cabinet.Document
+		_, stored, err := cabinetFile(w, r, func(name string, f io.Reader) error {
+			var err error
+			doc, err = s.cfg.Cabinet.AddBallotDocument(r.Context(), a, id, name, f, clientRequest(r))
+			return err
+		})
+		if err == nil && !stored {
+			err = egov.FieldErrors{"file": "Chọn tệp tài liệu (PDF, Word, Excel hoặc ảnh)."}
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusCreated, doc)
+	})
+}
+
+func (s *Server) apiVote() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		var in struct {
+			Choice  cabinet.Choice `json:"choice"`
+			Comment string         `json:"comment"`
+		}
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		b, err := s.cfg.Cabinet.CastVote(r.Context(), a, id, in.Choice, in.Comment, clientRequest(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, b)
+	})
+}
+
+func (s *Server) apiCloseBallot() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		var in struct {
+			Summary string `json:"summary"`
+		}
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		b, err := s.cfg.Cabinet.CloseBallot(r.Context(), a, id, in.Summary, clientRequest(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, b)
+	})
+}
+
+// apiCabinetDocument sends a document of a meeting or a ballot to those
+// who may read it.
+func (s *Server) apiCabinetDocument() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		doc, f, err := s.cfg.Cabinet.OpenDocument(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		defer f.Close()
+		disposition := "attachment"
+		if doc.ContentType == "application/pdf" || strings.HasPrefix(doc.ContentType, "image/") {
+			disposition = "inline" // read on the phone or tablet during the meeting
+		}
+		w.Header().Set("Content-Type", doc.ContentType)
+		w.Header().Set("Content-Disposition", contentDisposition(disposition, doc.Name))
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+		w.Header().Set("Cache-Control", "private, no-store")
+		http.ServeContent(w, r, "", doc.AddedAt, f)
+	})
+}
+
+// Pages.
+
+type agendaPage struct {
+	Agenda cabinet.Agenda
+	Now    time.Time
+}
+
+func (s *Server) pageCabinet() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		if a.Kind != identity.KindOfficial {
+			s.forbidden(w, r, "Trang này dành cho thành viên và thư ký các cơ quan họp.")
+			return
+		}
+		ag, err := s.cfg.Cabinet.Agenda(r.Context(), a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "cabinet", translate(language(r), "cabinet.title"), agendaPage{Agenda: ag, Now: time.Now()})
+	})
+}
+
+type meetingPage struct {
+	M      cabinet.Meeting
+	Errors egov.FieldErrors
+	Alert  string
+	Notice string
+}
+
+func (s *Server) pageMeeting() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page := meetingPage{M: m}
+		if r.URL.Query().Get("xong") != "" {
+			page.Notice = translate(language(r), "dossier.done_notice")
+		}
+		s.render(w, r, http.StatusOK, "meeting", m.Title, page)
+	})
+}
+
+// meetingFailed shows the meeting page again with what went wrong.
+func (s *Server) meetingFailed(w http.ResponseWriter, r *http.Request, a *identity.Account, id int64, err error) {
+	var fe egov.FieldErrors
+	msg := personMessage(err)
+	if !errors.As(err, &fe) && (msg == "" || errors.Is(err, egov.ErrNotFound)) {
+		s.fail(w, r, err)
+		return
+	}
+	m, gerr := s.cfg.Cabinet.Meeting(r.Context(), a, id)
+	if gerr != nil {
+		s.fail(w, r, gerr)
+		return
+	}
+	status := http.StatusBadRequest
+	switch {
+	case errors.Is(err, egov.ErrForbidden):
+		status = http.StatusForbidden
+	case errors.Is(err, egov.ErrConflict):
+		status = http.StatusConflict
+	}
+	s.render(w, r, status, "meeting", m.Title, meetingPage{M: m, Errors: fe, Alert: msg})
+}
+
+func (s *Server) pageAttendance() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, egov.FieldErrors{"body": "Biểu mẫu không hợp lệ."})
+			return
+		}
+		present := map[int64]bool{}
+		for _, v := range r.PostForm["present"] {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				present[n] = true
+			}
+		}
+		attended := map[int64]bool{}
+		for _, inv := range m.Invitees {
+			attended[inv.AccountID] = present[inv.AccountID]
+		}
+		if _, err := s.cfg.Cabinet.RecordAttendance(r.Context(), a, id, attended, clientRequest(r)); err != nil {
+			s.meetingFailed(w, r, a, id, err)
+			return
+		}
+		http.Redirect(w, r, "/noi-cac/hop/"+strconv.FormatInt(id, 10)+"?xong=1", http.StatusSeeOther)
+	})
+}
+
+func (s *Server) pageMinutes() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !m.Secretary {
+			s.forbidden(w, r, "Chỉ thư ký ban hành biên bản và kết luận.")
+			return
+		}
+		if _, err := s.issueMinutes(w, r, a, id); err != nil {
+			s.meetingFailed(w, r, a, id, err)
+			return
+		}
+		http.Redirect(w, r, "/noi-cac/hop/"+strconv.FormatInt(id, 10)+"?xong=1", http.StatusSeeOther)
+	})
+}
+
+type ballotPage struct {
+	B      cabinet.Ballot
+	Open   bool
+	Errors egov.FieldErrors
+	Alert  string
+	Notice string
+}
+
+func (s *Server) renderBallot(w http.ResponseWriter, r *http.Request, a *identity.Account, id int64, status int, fe egov.FieldErrors, alert string) {
+	b, err := s.cfg.Cabinet.Ballot(r.Context(), a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page := ballotPage{B: b, Open: b.Status == "open" && time.Now().Before(b.Deadline), Errors: fe, Alert: alert}
+	if r.URL.Query().Get("xong") != "" {
+		page.Notice = translate(language(r), "cabinet.saved")
+	}
+	s.render(w, r, status, "ballot", b.Question, page)
+}
+
+func (s *Server) pageBallot() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		s.renderBallot(w, r, a, id, http.StatusOK, nil, "")
+	})
+}
+
+// ballotChange runs a change posted from the ballot page.
+func (s *Server) ballotChange(change func(r *http.Request, a *identity.Account, id int64) error) http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, egov.FieldErrors{"body": "Biểu mẫu không hợp lệ."})
+			return
+		}
+		err := change(r, a, id)
+		if err == nil {
+			http.Redirect(w, r, "/noi-cac/phieu/"+strconv.FormatInt(id, 10)+"?xong=1", http.StatusSeeOther)
+			return
+		}
+		var fe egov.FieldErrors
+		msg := personMessage(err)
+		if !errors.As(err, &fe) && (msg == "" || errors.Is(err, egov.ErrNotFound)) {
+			s.fail(w, r, err)
+			return
+		}
+		status := http.StatusBadRequest
+		switch {
+		case errors.Is(err, egov.ErrForbidden):
+			status = http.StatusForbidden
+		case errors.Is(err, egov.ErrConflict):
+			status = http.StatusConflict
+		}
+		s.renderBallot(w, r, a, id, status, fe, msg)
+	})
+}
+
+func (s *Server) pageVote() http.Handler {
+	return s.ballotChange(func(r *http.Request, a *identity.Account, id int64) error {
+		_, err := s.cfg.Cabinet.CastVote(r.Context(), a, id, cabinet.Choice(r.PostFormValue("choice")), r.PostFormValue("comment"), clientRequest(r))
+		return err
+	})
+}
+
+func (s *Server) pageCloseBallot() http.Handler {
+	return s.ballotChange(func(r *http.Request, a *identity.Account, id int64) error {
+		_, err := s.cfg.Cabinet.CloseBallot(r.Context(), a, id, r.PostFormValue("summary"), clientRequest(r))
+		return err
+	})
+}
+
+func (s *Server) pageCabinetDocument() http.Handler { return s.apiCabinetDocument() }
