@@ -211,6 +211,12 @@ func TestAuthorizationTable(t *testing.T) {
 			}
 			return map[string]int{anonymous: anon, receiverX: ok, specialistX: 403, leaderX: 403, adminX: 403}
 		}
+		// The body's forms: its secretary; the others who see the body
+		// (members, the agency's administrator, system administrators) are
+		// refused; anyone else does not find it.
+		secretaryForms := func(ok int) map[string]int {
+			return map[string]int{anonymous: 303, receiverX: ok, specialistX: 403, leaderX: 403, adminX: 403, sysAdmin: 403}
+		}
 		pageOf := func(api map[string]int) map[string]int {
 			out := with(api, map[string]int{anonymous: 303})
 			return out
@@ -403,6 +409,13 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "POST /noi-cac/phieu/{id}/tong-hop", path: "/noi-cac/phieu/" + ballot + "/tong-hop", body: "summary=x", all: 404,
 				except: map[string]int{anonymous: 303, receiverX: 409, specialistX: 403, leaderX: 403}},
 			{route: "GET /noi-cac/tai-lieu/{id}", path: "/noi-cac/tai-lieu/" + cdoc, all: 404, except: pageOf(invited)},
+			{route: "GET /noi-cac/co-quan/{id}/phieu-moi", path: "/noi-cac/co-quan/" + cbody + "/phieu-moi", all: 404, except: secretaryForms(200)},
+			{route: "POST /noi-cac/co-quan/{id}/phieu-moi", path: "/noi-cac/co-quan/" + cbody + "/phieu-moi", body: "question=", all: 404, except: secretaryForms(400)},
+			{route: "GET /noi-cac/co-quan/{id}/hop-moi", path: "/noi-cac/co-quan/" + cbody + "/hop-moi", all: 404, except: secretaryForms(200)},
+			{route: "POST /noi-cac/co-quan/{id}/hop-moi", path: "/noi-cac/co-quan/" + cbody + "/hop-moi", body: "title=", all: 404, except: secretaryForms(400)},
+			{route: "POST /noi-cac/hop/{id}/tai-lieu", path: "/noi-cac/hop/" + meeting + "/tai-lieu", all: 404, except: secretaryOnly(400, true)},
+			{route: "POST /noi-cac/phieu/{id}/tai-lieu", path: "/noi-cac/phieu/" + ballot + "/tai-lieu", all: 404,
+				except: map[string]int{anonymous: 303, receiverX: 400, specialistX: 403, leaderX: 403}},
 			{route: "POST /dang-xuat", path: "/dang-xuat", all: 303},
 			{route: "POST /tai-khoan/dang-xuat-tat-ca", path: "/tai-khoan/dang-xuat-tat-ca", all: 303},
 		}

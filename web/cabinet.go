@@ -651,3 +651,200 @@ func (s *Server) pageCloseBallot() http.Handler {
 }
 
 func (s *Server) pageCabinetDocument() http.Handler { return s.apiCabinetDocument() }
+
+// newItemPage is the form a secretary fills to convene a meeting or open
+// a ballot.
+type newItemPage struct {
+	Body   cabinet.Body
+	Values map[string]string
+	Errors egov.FieldErrors
+	Alert  string
+	Notice string
+}
+
+// secretaryBody returns the body of the path for its secretary.
+func (s *Server) secretaryBody(w http.ResponseWriter, r *http.Request, a *identity.Account) (cabinet.Body, bool) {
+	id, ok := s.pathID(w, r, "id")
+	if !ok {
+		return cabinet.Body{}, false
+	}
+	bodies, err := s.cfg.Cabinet.Bodies(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return cabinet.Body{}, false
+	}
+	for _, b := range bodies {
+		if b.ID != id {
+			continue
+		}
+		for _, m := range b.Members {
+			if m.AccountID == a.ID && m.Role == cabinet.RoleSecretary {
+				return b, true
+			}
+		}
+		s.forbidden(w, r, "Chỉ thư ký của "+b.Name+" chuẩn bị cuộc họp và phiếu lấy ý kiến.")
+		return cabinet.Body{}, false
+	}
+	s.fail(w, r, egov.ErrNotFound)
+	return cabinet.Body{}, false
+}
+
+// localTime reads a date and a time of day typed in Vietnam.
+func localTime(date, clock string) (time.Time, bool) {
+	if clock == "" {
+		clock = "08:00"
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, time.FixedZone("ICT", 7*3600))
+	return t, err == nil
+}
+
+func (s *Server) pageNewBallot() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		b, ok := s.secretaryBody(w, r, a)
+		if !ok {
+			return
+		}
+		page := newItemPage{Body: b, Values: map[string]string{}, Errors: egov.FieldErrors{}}
+		if r.Method == http.MethodGet {
+			s.render(w, r, http.StatusOK, "ballot_new", translate(language(r), "cabinet.new_ballot"), page)
+			return
+		}
+		for _, k := range []string{"question", "details", "date", "time"} {
+			page.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+		}
+		deadline, ok := localTime(page.Values["date"], page.Values["time"])
+		if !ok {
+			page.Errors["deadline"] = "Nhập hạn trả lời: ngày và giờ."
+		}
+		if len(page.Errors) == 0 {
+			bl, err := s.cfg.Cabinet.CreateBallot(r.Context(), a, b.ID, cabinet.BallotInput{Question: page.Values["question"],
+				Details: page.Values["details"], Deadline: deadline}, clientRequest(r))
+			if err == nil {
+				http.Redirect(w, r, "/noi-cac/phieu/"+strconv.FormatInt(bl.ID, 10)+"?xong=1", http.StatusSeeOther)
+				return
+			}
+			var fe egov.FieldErrors
+			if !errors.As(err, &fe) {
+				s.fail(w, r, err)
+				return
+			}
+			page.Errors = fe
+		}
+		s.render(w, r, http.StatusBadRequest, "ballot_new", translate(language(r), "cabinet.new_ballot"), page)
+	})
+}
+
+func (s *Server) pageNewMeeting() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		b, ok := s.secretaryBody(w, r, a)
+		if !ok {
+			return
+		}
+		page := newItemPage{Body: b, Values: map[string]string{}, Errors: egov.FieldErrors{}}
+		if r.Method == http.MethodGet {
+			s.render(w, r, http.StatusOK, "meeting_new", translate(language(r), "cabinet.new_meeting"), page)
+			return
+		}
+		for _, k := range []string{"title", "location", "date", "time", "items"} {
+			page.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+		}
+		starts, ok := localTime(page.Values["date"], page.Values["time"])
+		if !ok {
+			page.Errors["starts_at"] = "Nhập ngày và giờ họp."
+		}
+		var items []cabinet.ItemInput
+		for _, line := range strings.Split(page.Values["items"], "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				items = append(items, cabinet.ItemInput{Title: line})
+			}
+		}
+		if len(page.Errors) == 0 {
+			m, err := s.cfg.Cabinet.CreateMeeting(r.Context(), a, b.ID, cabinet.MeetingInput{Title: page.Values["title"],
+				StartsAt: starts, Location: page.Values["location"], Items: items}, clientRequest(r))
+			if err == nil {
+				http.Redirect(w, r, "/noi-cac/hop/"+strconv.FormatInt(m.ID, 10)+"?xong=1", http.StatusSeeOther)
+				return
+			}
+			var fe egov.FieldErrors
+			if !errors.As(err, &fe) {
+				s.fail(w, r, err)
+				return
+			}
+			page.Errors = fe
+			for k, v := range fe {
+				if strings.HasPrefix(k, "items") {
+					page.Errors["items"] = v
+				}
+			}
+		}
+		s.render(w, r, http.StatusBadRequest, "meeting_new", translate(language(r), "cabinet.new_meeting"), page)
+	})
+}
+
+// pageCabinetUpload adds a document to a meeting (or one of its points,
+// item_id) or a ballot, from its page.
+func (s *Server) pageCabinetUpload(meeting bool) http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		id, ok := s.pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		// Who may add comes first: strangers learn nothing, members are refused.
+		secretary := false
+		if meeting {
+			m, err := s.cfg.Cabinet.Meeting(r.Context(), a, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			secretary = m.Secretary
+		} else {
+			b, err := s.cfg.Cabinet.Ballot(r.Context(), a, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			secretary = b.Secretary
+		}
+		if !secretary {
+			s.forbidden(w, r, "Chỉ thư ký thêm được tài liệu.")
+			return
+		}
+		item, _ := strconv.ParseInt(r.URL.Query().Get("item_id"), 10, 64)
+		_, stored, err := cabinetFile(w, r, func(name string, f io.Reader) error {
+			var err error
+			if meeting {
+				_, err = s.cfg.Cabinet.AddMeetingDocument(r.Context(), a, id, item, name, f, clientRequest(r))
+			} else {
+				_, err = s.cfg.Cabinet.AddBallotDocument(r.Context(), a, id, name, f, clientRequest(r))
+			}
+			return err
+		})
+		if err == nil && !stored {
+			err = egov.FieldErrors{"file": "Chọn tệp tài liệu (PDF, Word, Excel hoặc ảnh)."}
+		}
+		target := "/noi-cac/phieu/"
+		if meeting {
+			target = "/noi-cac/hop/"
+		}
+		if err == nil {
+			http.Redirect(w, r, target+strconv.FormatInt(id, 10)+"?xong=1", http.StatusSeeOther)
+			return
+		}
+		if meeting {
+			s.meetingFailed(w, r, a, id, err)
+			return
+		}
+		var fe egov.FieldErrors
+		msg := personMessage(err)
+		if !errors.As(err, &fe) && (msg == "" || errors.Is(err, egov.ErrNotFound)) {
+			s.fail(w, r, err)
+			return
+		}
+		status := http.StatusBadRequest
+		if errors.Is(err, egov.ErrForbidden) {
+			status = http.StatusForbidden
+		}
+		s.renderBallot(w, r, a, id, status, fe, msg)
+	})
+}

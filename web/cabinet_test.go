@@ -230,3 +230,39 @@ func TestBallotReminders(t *testing.T) {
 		}
 	}, jobs.Migrate)
 }
+
+// TestCabinetPages: the secretary opens a ballot and convenes a meeting
+// with the forms; a member answers on the page; errors show on the form.
+func TestCabinetPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		cw := w.cabinet(t)
+		day := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+		base := fmt.Sprintf("/noi-cac/co-quan/%d", cw.body)
+		code, body := w.do(t, receiverX, "POST", base+"/phieu-moi", "question=&date="+day+"&time=17:00")
+		if code != 400 || !strings.Contains(body, "error-summary") {
+			t.Errorf("empty question: %d", code)
+		}
+		code, _ = w.do(t, receiverX, "POST", base+"/phieu-moi", "question=Th%C3%B4ng+qua+quy+ch%E1%BA%BF+l%C3%A0m+vi%E1%BB%87c%3F&date="+day+"&time=17:00")
+		if code != 303 {
+			t.Fatalf("new ballot: %d", code)
+		}
+		var ballot int64
+		if err := db.QueryRow(`SELECT MAX(id) FROM cabinet_ballots`).Scan(&ballot); err != nil {
+			t.Fatal(err)
+		}
+		if code, _ := w.do(t, specialistX, "POST", fmt.Sprintf("/noi-cac/phieu/%d/tra-loi", ballot), "choice=disagree&comment=Ch%C6%B0a+r%C3%B5"); code != 303 {
+			t.Errorf("vote on the page: %d", code)
+		}
+		if _, page := w.do(t, specialistX, "GET", fmt.Sprintf("/noi-cac/phieu/%d", ballot), ""); !strings.Contains(page, "Chưa rõ") || !strings.Contains(page, "Sửa ý kiến") {
+			t.Errorf("ballot page after the vote lacks the answer")
+		}
+		code, _ = w.do(t, receiverX, "POST", base+"/hop-moi", "title=H%E1%BB%8Dp+chuy%C3%AAn+%C4%91%E1%BB%81&date="+day+"&time=08:30&location=Ph%C3%B2ng+h%E1%BB%8Dp&items=B%C3%A1o+c%C3%A1o%0AK%E1%BA%BF+ho%E1%BA%A1ch")
+		if code != 303 {
+			t.Fatalf("new meeting: %d", code)
+		}
+		if _, page := w.do(t, specialistX, "GET", "/noi-cac", ""); !strings.Contains(page, "Họp chuyên đề") || !strings.Contains(page, "Thông qua quy chế") {
+			t.Errorf("the member's agenda lacks the new meeting or ballot")
+		}
+	}, jobs.Migrate)
+}

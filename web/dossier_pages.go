@@ -16,6 +16,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/blob"
+	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
@@ -1048,6 +1049,14 @@ var dossierFuncs = template.FuncMap{
 	"queues":    func() []dossier.Queue { return dossier.Queues },
 	"choices":   func() []string { return []string{"agree", "disagree", "other"} },
 	"deref":     func(b *bool) bool { return b != nil && *b },
+	"secretaryOf": func(b cabinet.Body, a *identity.Account) bool {
+		for _, m := range b.Members {
+			if a != nil && m.AccountID == a.ID && m.Role == cabinet.RoleSecretary {
+				return true
+			}
+		}
+		return false
+	},
 	// stepName names a step of the default process in words; a step of
 	// an agency's own process shows its name.
 	"stepName": func(lang, step string) string {

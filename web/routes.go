@@ -169,6 +169,12 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /noi-cac/phieu/{id}/tra-loi", s.pageVote())
 		mux.Handle("POST /noi-cac/phieu/{id}/tong-hop", s.pageCloseBallot())
 		mux.Handle("GET /noi-cac/tai-lieu/{id}", s.pageCabinetDocument())
+		mux.Handle("GET /noi-cac/co-quan/{id}/phieu-moi", s.pageNewBallot())
+		mux.Handle("POST /noi-cac/co-quan/{id}/phieu-moi", s.pageNewBallot())
+		mux.Handle("GET /noi-cac/co-quan/{id}/hop-moi", s.pageNewMeeting())
+		mux.Handle("POST /noi-cac/co-quan/{id}/hop-moi", s.pageNewMeeting())
+		mux.Handle("POST /noi-cac/hop/{id}/tai-lieu", s.pageCabinetUpload(true))
+		mux.Handle("POST /noi-cac/phieu/{id}/tai-lieu", s.pageCabinetUpload(false))
 	}
 	mux.Handle("/", s.pageNotFound())
 }
