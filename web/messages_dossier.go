@@ -122,6 +122,7 @@ func init() {
 		"queue.waiting":               {"Chờ bổ sung", "Waiting for papers"},
 		"queue.done":                  {"Đã xong", "Finished"},
 		"queue.all":                   {"Tất cả", "All"},
+		"queue.procedure":             {"Lọc theo mã thủ tục (không bắt buộc)", "Filter by procedure code (optional)"},
 		"queue.search":                {"Tìm theo mã hồ sơ, tên hoặc số định danh", "Search by code, name or ID number"},
 		"queue.total":                 {"%d hồ sơ", "%d applications"},
 		"queue.select":                {"Chọn hồ sơ", "Select"},
