@@ -509,6 +509,7 @@ func (s *Server) apiUploadDocument() http.Handler {
 			return
 		}
 		if len(files) != 1 {
+			s.discard(r, a, files)
 			s.fail(w, r, egov.FieldErrors{"file": "Gửi đúng một tệp trong phần tên \"file\"."})
 			return
 		}
