@@ -196,7 +196,10 @@ func (s *Service) CastVote(ctx context.Context, actor *identity.Account, ballotI
 		return Ballot{}, refuse(egov.ErrForbidden, "Đồng chí không có trong danh sách được lấy ý kiến của phiếu này.")
 	}
 	now := s.now()
-	if bl.Status != "open" || !now.Before(bl.Deadline) {
+	if bl.Status != "open" {
+		return Ballot{}, refuse(egov.ErrConflict, "Thư ký đã tổng hợp kết quả phiếu này; không nhận thêm ý kiến.")
+	}
+	if !now.Before(bl.Deadline) {
 		return Ballot{}, refuse(egov.ErrConflict, "Đã hết hạn trả lời phiếu lấy ý kiến ("+bl.Deadline.In(vietnam).Format("15:04 02/01/2006")+").")
 	}
 	fe := egov.FieldErrors{}
@@ -311,12 +314,15 @@ func (s *Service) AddBallotDocument(ctx context.Context, actor *identity.Account
 	if !bl.Secretary {
 		return Document{}, refuse(egov.ErrForbidden, "Chỉ thư ký thêm được tài liệu của phiếu.")
 	}
+	if bl.Status != "open" {
+		return Document{}, refuse(egov.ErrConflict, "Phiếu đã có tổng hợp kết quả; không thêm tài liệu được nữa.")
+	}
 	return s.addDocument(ctx, actor, nil, 0, &ballotID, name, r, req, bl.BodyID)
 }
 
 // Agenda lists actor's meetings (upcoming first) and ballots (open first).
 func (s *Service) Agenda(ctx context.Context, actor *identity.Account) (Agenda, error) {
-	a := Agenda{Meetings: []Meeting{}, Ballots: []Ballot{}}
+	a := Agenda{Meetings: []Meeting{}, Ballots: []Ballot{}, Bodies: []Body{}}
 	if actor == nil || actor.Kind != identity.KindOfficial {
 		return a, nil
 	}

@@ -276,6 +276,9 @@ func (s *Service) RecordAttendance(ctx context.Context, actor *identity.Account,
 	if !m.Secretary {
 		return Meeting{}, refuse(egov.ErrForbidden, "Chỉ thư ký điểm danh cuộc họp.")
 	}
+	if m.Status == "closed" {
+		return Meeting{}, refuse(egov.ErrConflict, "Cuộc họp đã có biên bản; không sửa điểm danh được nữa.")
+	}
 	fe := egov.FieldErrors{}
 	for id := range attended {
 		found := false
@@ -283,7 +286,7 @@ func (s *Service) RecordAttendance(ctx context.Context, actor *identity.Account,
 			found = found || inv.AccountID == id
 		}
 		if !found {
-			fe[fmt.Sprintf("attendance.%d", id)] = "Người này không được mời họp."
+			fe[fmt.Sprintf("attended.%d", id)] = "Người này không được mời họp."
 		}
 	}
 	if len(fe) > 0 {

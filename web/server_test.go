@@ -20,6 +20,7 @@ import (
 
 	"github.com/egov-vn/egov/audit"
 	"github.com/egov-vn/egov/blob"
+	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/demo"
@@ -65,7 +66,12 @@ func newServer(t testing.TB, db *store.DB, logs io.Writer) (*web.Server, *httpte
 	}
 	log := slog.New(web.LogHandler{Handler: slog.NewJSONHandler(logs, nil)})
 	dossiers, cal := dossierServices(t, db, cat, nil)
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, Dossiers: dossiers, Calendar: cal,
+	cabinetFiles, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cab := cabinet.NewService(db, nil, cabinetFiles, cabinet.Config{}, nil)
+	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
 		Logger: log, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
