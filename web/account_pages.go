@@ -34,11 +34,15 @@ type form struct {
 	Alert  string
 	Next   string
 	Extra  any
-	Status int // the status to answer with, when not the usual
+	Status int      // the status to answer with, when not the usual
+	Order  []string // the form's fields in order, for the error summary
 }
 
+// ErrorOrder is the order of the form's fields.
+func (f form) ErrorOrder() []string { return f.Order }
+
 func newForm(r *http.Request, keys ...string) form {
-	f := form{Values: map[string]string{}, Errors: egov.FieldErrors{}}
+	f := form{Values: map[string]string{}, Errors: egov.FieldErrors{}, Order: keys}
 	for _, k := range keys {
 		f.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}

@@ -156,6 +156,19 @@ type applyPage struct {
 
 const acceptTypes = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,application/pdf,image/jpeg,image/png"
 
+// ErrorOrder is the order of the application form: the agency, the fields,
+// the papers.
+func (p applyPage) ErrorOrder() []string {
+	order := []string{"agency_code"}
+	for _, in := range p.Inputs {
+		order = append(order, "data."+strings.TrimPrefix(in.Name, "d."))
+	}
+	for _, pi := range p.Papers {
+		order = append(order, "papers."+pi.Component.Code)
+	}
+	return order
+}
+
 // agencyChoices lists where a procedure's dossiers may go: the agencies its
 // record names, or the agencies of its levels, by province.
 func (s *Server) agencyChoices(ctx context.Context, p *egov.Procedure, province string) (provinces, agencies []egov.Agency, err error) {

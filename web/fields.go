@@ -1,6 +1,8 @@
 package web
 
 import (
+	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/egov-vn/egov"
@@ -36,4 +38,55 @@ func field(lang, name, labelKey, typ string, values map[string]string, errs egov
 		}
 	}
 	return f
+}
+
+// errorItem is one line of an error summary.
+type errorItem struct{ Key, Message string }
+
+// errorOrderer is a page's data that knows the order of its fields, so
+// that its error summary reads in the order of the form.
+type errorOrderer interface{ ErrorOrder() []string }
+
+// errorList lists a page's errors in the order of its form: the keys its
+// data names first (a key also orders the keys under it, such as
+// "data.items" for "data.items[0].qty"), then the rest alphabetically.
+func errorList(data any) []errorItem {
+	// Every page's data keeps its errors in a field named Errors.
+	v := reflect.Indirect(reflect.ValueOf(data))
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.FieldByName("Errors")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[egov.FieldErrors]() {
+		return nil
+	}
+	errs := f.Interface().(egov.FieldErrors)
+	var order []string
+	if o, ok := data.(errorOrderer); ok {
+		order = o.ErrorOrder()
+	}
+	rank := func(key string) int {
+		for i, k := range order {
+			if key == k || strings.HasPrefix(key, k+"[") || strings.HasPrefix(key, k+".") {
+				return i
+			}
+		}
+		return len(order)
+	}
+	keys := make([]string, 0, len(errs))
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		ri, rj := rank(keys[i]), rank(keys[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]errorItem, len(keys))
+	for i, k := range keys {
+		out[i] = errorItem{Key: k, Message: errs[k]}
+	}
+	return out
 }

@@ -106,12 +106,13 @@ func feeSummary(lang string, fees []egov.Fee) string {
 
 func newPages() (*pages, error) {
 	funcs := template.FuncMap{
-		"t":     translate,
-		"money": formatMoney,
-		"add":   func(a, b int) int { return a + b },
-		"fees":  feeSummary,
-		"field": field,
-		"year":  func() int { return time.Now().Year() },
+		"t":         translate,
+		"money":     formatMoney,
+		"add":       func(a, b int) int { return a + b },
+		"fees":      feeSummary,
+		"field":     field,
+		"errorList": errorList,
+		"year":      func() int { return time.Now().Year() },
 		"withLang": func(lang string, items []catalog.Summary) map[string]any {
 			return map[string]any{"Lang": lang, "Items": items}
 		},
