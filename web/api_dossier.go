@@ -330,21 +330,16 @@ func (s *Server) apiSubmitDossier() http.Handler {
 }
 
 func (s *Server) apiWithdrawDossier() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		var in struct {
-			Reason  string `json:"reason"`
-			Version int    `json:"version"`
-		}
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	type withdrawal struct {
+		Reason  string `json:"reason"`
+		Version int    `json:"version"`
+	}
+	return jsonAction(s, http.StatusOK, func(r *http.Request, a *identity.Account, in *withdrawal) (any, error) {
 		d, err := s.cfg.Dossiers.Withdraw(r.Context(), a, r.PathValue("ref"), in.Reason, in.Version, clientRequest(r))
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusOK, s.dossierBody(r, a, d))
+		return s.dossierBody(r, a, d), nil
 	})
 }
 
@@ -396,37 +391,26 @@ func (s *Server) apiSupplement() http.Handler {
 }
 
 func (s *Server) apiRateDossier() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		var in struct {
-			Score   int    `json:"score"`
-			Comment string `json:"comment"`
-		}
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	type rating struct {
+		Score   int    `json:"score"`
+		Comment string `json:"comment"`
+	}
+	return jsonAction(s, http.StatusOK, func(r *http.Request, a *identity.Account, in *rating) (any, error) {
 		d, err := s.cfg.Dossiers.Rate(r.Context(), a, r.PathValue("ref"), in.Score, in.Comment, clientRequest(r))
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusOK, s.dossierBody(r, a, d))
+		return s.dossierBody(r, a, d), nil
 	})
 }
 
 func (s *Server) apiDossierAction() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		var in dossier.ActionRequest
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		d, err := s.cfg.Dossiers.Act(r.Context(), a, r.PathValue("ref"), in, clientRequest(r))
+	return jsonAction(s, http.StatusOK, func(r *http.Request, a *identity.Account, in *dossier.ActionRequest) (any, error) {
+		d, err := s.cfg.Dossiers.Act(r.Context(), a, r.PathValue("ref"), *in, clientRequest(r))
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusOK, s.dossierBody(r, a, d))
+		return s.dossierBody(r, a, d), nil
 	})
 }
 
@@ -654,4 +638,32 @@ func (s *Server) apiResetCalendarDay() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// jsonAction answers a signed-in caller's JSON request: it decodes the body
+// into an In (unknown fields refused), calls do, and encodes its answer
+// with status, or the error do returns.
+func jsonAction[In any](s *Server, status int, do func(r *http.Request, a *identity.Account, in *In) (any, error)) http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		var in In
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out, err := do(r, a, &in)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, status, out)
+	})
+}
+
+// idOf reads a numeric path value; a malformed one names nothing.
+func idOf(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%s %q: %w", name, r.PathValue(name), egov.ErrNotFound)
+	}
+	return id, nil
 }

@@ -95,63 +95,35 @@ func (s *Server) apiCabinetBodies() http.Handler {
 }
 
 func (s *Server) apiCreateBody() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		var in struct {
-			AgencyCode string `json:"agency_code"`
-			Name       string `json:"name"`
-		}
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		b, err := s.cfg.Cabinet.CreateBody(r.Context(), a, in.AgencyCode, in.Name, clientRequest(r))
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		encode(w, http.StatusCreated, b)
+	type newBody struct {
+		AgencyCode string `json:"agency_code"`
+		Name       string `json:"name"`
+	}
+	return jsonAction(s, http.StatusCreated, func(r *http.Request, a *identity.Account, in *newBody) (any, error) {
+		return s.cfg.Cabinet.CreateBody(r.Context(), a, in.AgencyCode, in.Name, clientRequest(r))
 	})
 }
 
 func (s *Server) apiSetBodyMembers() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		id, ok := s.pathID(w, r, "id")
-		if !ok {
-			return
-		}
-		var in struct {
-			Members []cabinet.Member `json:"members"`
-		}
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		b, err := s.cfg.Cabinet.SetMembers(r.Context(), a, id, in.Members, clientRequest(r))
+	type members struct {
+		Members []cabinet.Member `json:"members"`
+	}
+	return jsonAction(s, http.StatusOK, func(r *http.Request, a *identity.Account, in *members) (any, error) {
+		id, err := idOf(r, "id")
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusOK, b)
+		return s.cfg.Cabinet.SetMembers(r.Context(), a, id, in.Members, clientRequest(r))
 	})
 }
 
 func (s *Server) apiCreateMeeting() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		id, ok := s.pathID(w, r, "id")
-		if !ok {
-			return
-		}
-		var in cabinet.MeetingInput
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		m, err := s.cfg.Cabinet.CreateMeeting(r.Context(), a, id, in, clientRequest(r))
+	return jsonAction(s, http.StatusCreated, func(r *http.Request, a *identity.Account, in *cabinet.MeetingInput) (any, error) {
+		id, err := idOf(r, "id")
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusCreated, m)
+		return s.cfg.Cabinet.CreateMeeting(r.Context(), a, id, *in, clientRequest(r))
 	})
 }
 
@@ -310,22 +282,12 @@ func (s *Server) issueMinutes(w http.ResponseWriter, r *http.Request, a *identit
 
 // apiCreateBallot opens a ballot; the deadline is RFC 3339.
 func (s *Server) apiCreateBallot() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		id, ok := s.pathID(w, r, "id")
-		if !ok {
-			return
-		}
-		var in cabinet.BallotInput
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		b, err := s.cfg.Cabinet.CreateBallot(r.Context(), a, id, in, clientRequest(r))
+	return jsonAction(s, http.StatusCreated, func(r *http.Request, a *identity.Account, in *cabinet.BallotInput) (any, error) {
+		id, err := idOf(r, "id")
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusCreated, b)
+		return s.cfg.Cabinet.CreateBallot(r.Context(), a, id, *in, clientRequest(r))
 	})
 }
 
@@ -375,47 +337,29 @@ func (s *Server) apiBallotDocument() http.Handler {
 }
 
 func (s *Server) apiVote() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		id, ok := s.pathID(w, r, "id")
-		if !ok {
-			return
-		}
-		var in struct {
-			Choice  cabinet.Choice `json:"choice"`
-			Comment string         `json:"comment"`
-		}
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		b, err := s.cfg.Cabinet.CastVote(r.Context(), a, id, in.Choice, in.Comment, clientRequest(r))
+	type vote struct {
+		Choice  cabinet.Choice `json:"choice"`
+		Comment string         `json:"comment"`
+	}
+	return jsonAction(s, http.StatusOK, func(r *http.Request, a *identity.Account, in *vote) (any, error) {
+		id, err := idOf(r, "id")
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusOK, b)
+		return s.cfg.Cabinet.CastVote(r.Context(), a, id, in.Choice, in.Comment, clientRequest(r))
 	})
 }
 
 func (s *Server) apiCloseBallot() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		id, ok := s.pathID(w, r, "id")
-		if !ok {
-			return
-		}
-		var in struct {
-			Summary string `json:"summary"`
-		}
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		b, err := s.cfg.Cabinet.CloseBallot(r.Context(), a, id, in.Summary, clientRequest(r))
+	type closing struct {
+		Summary string `json:"summary"`
+	}
+	return jsonAction(s, http.StatusOK, func(r *http.Request, a *identity.Account, in *closing) (any, error) {
+		id, err := idOf(r, "id")
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
-		encode(w, http.StatusOK, b)
+		return s.cfg.Cabinet.CloseBallot(r.Context(), a, id, in.Summary, clientRequest(r))
 	})
 }
 
