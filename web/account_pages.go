@@ -143,7 +143,7 @@ func (s *Server) pageSignIn() http.Handler {
 		f := newForm(r, "username")
 		f.Next = localPath(r.PostFormValue("next"))
 		f.Extra = s.cfg.OIDC != nil
-		sess, _, err := s.cfg.Identity.SignIn(r.Context(), f.Values["username"], r.PostFormValue("password"), identity.SessionWeb, clientRequest(r))
+		sess, acct, err := s.cfg.Identity.SignIn(r.Context(), f.Values["username"], r.PostFormValue("password"), identity.SessionWeb, clientRequest(r))
 		if err != nil {
 			if !f.absorb(err) {
 				s.fail(w, r, err)
@@ -153,6 +153,12 @@ func (s *Server) pageSignIn() http.Handler {
 			return
 		}
 		setSessionCookie(w, r, sess)
+		// An official of a one-stop desk who asked for no page in
+		// particular starts where the work is.
+		if f.Next == "/" && s.cfg.Dossiers != nil && (acct.HasRole(identity.RoleReceiver) ||
+			acct.HasRole(identity.RoleSpecialist) || acct.HasRole(identity.RoleLeader)) {
+			f.Next = "/mot-cua"
+		}
 		http.Redirect(w, r, f.Next, http.StatusSeeOther)
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -240,4 +242,24 @@ func TestCounterIntakeOverHTTP(t *testing.T) {
 			t.Errorf("the assignee forwards: %d %s", res.StatusCode, body)
 		}
 	}, jobs.Migrate)
+}
+
+// TestOfficialsStartAtTheirDesk: after signing in, an official of the
+// one-stop desk lands on the queues, a citizen on the home page.
+func TestOfficialsStartAtTheirDesk(t *testing.T) {
+	w := newWorld(t, storetest.SQLite(t, jobs.Migrate))
+	for user, want := range map[string]string{"x.tiepnhan": "/mot-cua", "x.lanhdao": "/mot-cua", "x.quantri": "/", "001090012345": "/"} {
+		req, _ := http.NewRequest("POST", w.ts.URL+"/dang-nhap", strings.NewReader("username="+user+"&password="+url.QueryEscape(pw)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		client := w.ts.Client()
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 303 || res.Header.Get("Location") != want {
+			t.Errorf("%s signs in: %d to %q, want %s", user, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
 }
