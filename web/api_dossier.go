@@ -433,28 +433,33 @@ func (s *Server) apiDossierResult() http.Handler {
 
 // apiDossierReceipt is the receipt and appointment slip as a PDF.
 func (s *Server) apiDossierReceipt() http.Handler {
+	return s.dossierPDF("giay-tiep-nhan-", s.cfg.Dossiers.Receipt)
+}
+
+// dossierPDF serves a slip of a dossier the caller may read, rendered by
+// render and named prefix + code.
+func (s *Server) dossierPDF(prefix string, render func(context.Context, *dossier.Dossier) ([]byte, error)) http.Handler {
 	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
 		d, err := s.cfg.Dossiers.Get(r.Context(), a, r.PathValue("ref"))
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		pdf, err := s.cfg.Dossiers.Receipt(r.Context(), &d)
+		pdf, err := render(r.Context(), &d)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", contentDisposition("inline", "giay-tiep-nhan-"+d.Code+".pdf"))
+		w.Header().Set("Content-Disposition", contentDisposition("inline", prefix+d.Code+".pdf"))
 		w.Header().Set("Cache-Control", "private, no-store")
 		w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
 		w.Write(pdf)
 	})
 }
 
-// serveDocument sends a document the caller may read. The stored type is
-// the one detected at upload; nosniff and a sandboxing CSP keep a browser
-// from running anything in it.
+// serveDocument sends a document of the personal store that the caller
+// may read.
 func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, a *identity.Account, id int64) {
 	doc, f, err := s.cfg.Dossiers.OpenDocument(r.Context(), a, id)
 	if err != nil {
@@ -462,15 +467,22 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, a *identi
 		return
 	}
 	defer f.Close()
+	serveFile(w, r, doc.Name, doc.ContentType, doc.CreatedAt, f)
+}
+
+// serveFile sends a stored file. Its type is the one detected at upload;
+// PDFs and images open in the browser (on a phone too), the rest download;
+// nosniff and a sandboxing CSP keep a browser from running anything in it.
+func serveFile(w http.ResponseWriter, r *http.Request, name, contentType string, modtime time.Time, f io.ReadSeeker) {
 	disposition := "attachment"
-	if doc.ContentType == "application/pdf" || strings.HasPrefix(doc.ContentType, "image/") {
+	if contentType == "application/pdf" || strings.HasPrefix(contentType, "image/") {
 		disposition = "inline"
 	}
-	w.Header().Set("Content-Type", doc.ContentType)
-	w.Header().Set("Content-Disposition", contentDisposition(disposition, doc.Name))
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", contentDisposition(disposition, name))
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
 	w.Header().Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", doc.CreatedAt, f)
+	http.ServeContent(w, r, "", modtime, f)
 }
 
 // contentDisposition names a download, with an ASCII fallback for old

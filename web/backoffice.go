@@ -148,23 +148,7 @@ func (s *Server) apiAssign() http.Handler {
 
 // apiDossierApology is the apology and new appointment letter as a PDF.
 func (s *Server) apiDossierApology() http.Handler {
-	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		d, err := s.cfg.Dossiers.Get(r.Context(), a, r.PathValue("ref"))
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		pdf, err := s.cfg.Dossiers.Apology(r.Context(), &d)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", contentDisposition("inline", "phieu-xin-loi-"+d.Code+".pdf"))
-		w.Header().Set("Cache-Control", "private, no-store")
-		w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-		w.Write(pdf)
-	})
+	return s.dossierPDF("phieu-xin-loi-", s.cfg.Dossiers.Apology)
 }
 
 // queuePage is the back office's page of an agency's queues.

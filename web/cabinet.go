@@ -377,15 +377,7 @@ func (s *Server) apiCabinetDocument() http.Handler {
 			return
 		}
 		defer f.Close()
-		disposition := "attachment"
-		if doc.ContentType == "application/pdf" || strings.HasPrefix(doc.ContentType, "image/") {
-			disposition = "inline" // read on the phone or tablet during the meeting
-		}
-		w.Header().Set("Content-Type", doc.ContentType)
-		w.Header().Set("Content-Disposition", contentDisposition(disposition, doc.Name))
-		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
-		w.Header().Set("Cache-Control", "private, no-store")
-		http.ServeContent(w, r, "", doc.AddedAt, f)
+		serveFile(w, r, doc.Name, doc.ContentType, doc.AddedAt, f)
 	})
 }
 
