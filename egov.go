@@ -171,6 +171,77 @@ type Fee struct {
 	Amount      int64  `json:"amount"` // đồng; 0 means free of charge
 	Unit        string `json:"unit,omitempty"`
 	Description string `json:"description,omitempty"`
+	// Per names a number field of the application form whose value
+	// multiplies Amount (copies, pages, cards); empty means once a dossier.
+	Per string `json:"per,omitempty"`
+	// FreeUnits of Per are not charged: "5.000 đồng a form from the third
+	// one" is Amount 5000, Per the number of forms, FreeUnits 2.
+	FreeUnits int `json:"free_units,omitempty"`
+	// When limits the line to one case of the procedure (first issue or
+	// re-issue, one size of business...); nil applies it to every dossier.
+	When *FeeCondition `json:"when,omitempty"`
+}
+
+// FeeCondition holds when a choice field of the application form has one
+// of Values.
+type FeeCondition struct {
+	Field  string   `json:"field"`
+	Values []string `json:"values"`
+}
+
+// FeeTiming is when an online applicant pays (Decree 42/2022: some
+// procedures collect at submission, others before the result is handed
+// over).
+type FeeTiming string
+
+// Moments of payment.
+const (
+	PayAtSubmission FeeTiming = "submission" // the agency receives the dossier once it is paid
+	PayBeforeResult FeeTiming = "result"     // the result is returned once it is paid
+)
+
+// FeeExemption is a group of applicants that pays a share of the fee, or
+// nothing: by age (children, the elderly), by a policy group chosen on the
+// form (poor households, people of merit), or both.
+type FeeExemption struct {
+	Name string `json:"name"`
+	// Percent is the share of the fee still due: 0 exempts, 50 halves.
+	Percent int `json:"percent"`
+	// AgeField is a date field of the form holding the birth date that
+	// MinAge and MaxAge are measured on, on the day of submission.
+	AgeField string `json:"age_field,omitempty"`
+	MinAge   int    `json:"min_age,omitempty"` // from this age on
+	MaxAge   int    `json:"max_age,omitempty"` // under this age
+	// When is the policy group's choice on the form.
+	When *FeeCondition `json:"when,omitempty"`
+}
+
+// FeePolicy is how a procedure's fees are paid online.
+type FeePolicy struct {
+	Timing     FeeTiming      `json:"timing,omitempty"` // PayAtSubmission when empty
+	Exemptions []FeeExemption `json:"exemptions,omitempty"`
+	// RefundOnRefusal: the law returns the fee of a refused dossier (most
+	// charges, lệ phí, are due only for a service actually rendered).
+	RefundOnRefusal bool `json:"refund_on_refusal,omitempty"`
+}
+
+// FeeTiming is when the applicant of an online dossier pays.
+func (p *Procedure) FeeTiming() FeeTiming {
+	if p.FeePolicy != nil && p.FeePolicy.Timing != "" {
+		return p.FeePolicy.Timing
+	}
+	return PayAtSubmission
+}
+
+// OnlineFees are the fee lines of an online dossier: those of the online
+// way, or of every way when the record has no online way.
+func (p *Procedure) OnlineFees() []Fee {
+	for _, w := range p.Ways {
+		if w.Channel == ChannelOnline {
+			return w.Fees
+		}
+	}
+	return p.Fees()
 }
 
 // Way is one way of doing a procedure (cách thức thực hiện): a channel, its
@@ -277,6 +348,7 @@ type Procedure struct {
 	TargetUsers          []TargetUser `json:"target_users"`
 	Summary              string       `json:"summary,omitempty"`  // plain words for citizens
 	Keywords             []string     `json:"keywords,omitempty"` // other names people use
+	FeePolicy            *FeePolicy   `json:"fee_policy,omitempty"`
 }
 
 // Fees returns every fee line of every way, without repeats.

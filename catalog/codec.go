@@ -167,7 +167,7 @@ var csvColumns = []string{
 	"code", "local_code", "name", "publishing_agency", "status", "field_code", "field_name",
 	"levels", "implementing_agencies", "online_level", "processing_days", "ways", "components",
 	"form_fields", "steps", "requirements", "legal_basis", "results", "life_events",
-	"target_users", "summary", "keywords",
+	"target_users", "summary", "keywords", "fee_policy",
 }
 
 func splitList(s string) []string {
@@ -280,6 +280,7 @@ func DecodeCSV(r io.Reader) ([]Record, error) {
 		}
 		p.Summary = get("summary")
 		p.Keywords = splitList(get("keywords"))
+		jsonCell("fee_policy", &p.FeePolicy)
 		out = append(out, Record{Line: line, Procedure: p})
 	}
 	if len(problems) > 0 {
@@ -315,6 +316,7 @@ func EncodeCSV(w io.Writer, procs []egov.Procedure) error {
 			string(p.OnlineLevel), strconv.Itoa(p.ProcessingDays), js(p.Ways), js(p.Components),
 			js(p.FormFields), js(p.Steps), js(p.Requirements), js(p.LegalBasis), js(p.Results),
 			strings.Join(p.LifeEvents, ";"), strings.Join(users, ";"), p.Summary, strings.Join(p.Keywords, ";"),
+			js(p.FeePolicy),
 		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("encode catalog: %w", err)

@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -113,6 +114,37 @@ func ValidateProcedure(p *egov.Procedure, ref Reference) egov.FieldErrors {
 			if f.Amount < 0 {
 				fe[fp+".amount"] = "số tiền (đồng) không được âm"
 			}
+			if f.Per != "" && formField(p, f.Per, egov.FieldNumber) == nil {
+				fe[fp+".per"] = fmt.Sprintf("trường %q không phải trường số của biểu mẫu", f.Per)
+			}
+			if f.FreeUnits < 0 || f.FreeUnits > 0 && f.Per == "" {
+				fe[fp+".free_units"] = "số đơn vị miễn phí không được âm và chỉ dùng cùng per"
+			}
+			validateCondition(fe, fp+".when", p, f.When)
+		}
+	}
+	if fp := p.FeePolicy; fp != nil {
+		switch fp.Timing {
+		case "", egov.PayAtSubmission, egov.PayBeforeResult:
+		default:
+			fe["fee_policy.timing"] = `phải là "submission" (nộp khi nộp hồ sơ) hoặc "result" (nộp trước khi nhận kết quả)`
+		}
+		for i, ex := range fp.Exemptions {
+			path := fmt.Sprintf("fee_policy.exemptions[%d]", i)
+			text(path+".name", ex.Name, 300)
+			if ex.Percent < 0 || ex.Percent > 100 {
+				fe[path+".percent"] = "tỷ lệ còn phải nộp phải từ 0 (miễn) đến 100"
+			}
+			if ex.MinAge < 0 || ex.MaxAge < 0 || ex.MaxAge != 0 && ex.MaxAge <= ex.MinAge {
+				fe[path+".max_age"] = "tuổi không được âm và max_age phải lớn hơn min_age"
+			}
+			if (ex.MinAge != 0 || ex.MaxAge != 0) && formField(p, ex.AgeField, egov.FieldDate) == nil {
+				fe[path+".age_field"] = fmt.Sprintf("miễn giảm theo tuổi cần một trường ngày sinh của biểu mẫu; %q không phải trường ngày", ex.AgeField)
+			}
+			if ex.When == nil && ex.MinAge == 0 && ex.MaxAge == 0 {
+				fe[path] = "cần điều kiện theo tuổi (min_age, max_age) hoặc theo đối tượng (when)"
+			}
+			validateCondition(fe, path+".when", p, ex.When)
 		}
 	}
 	if len(p.Components) == 0 {
@@ -168,6 +200,38 @@ func ValidateProcedure(p *egov.Procedure, ref Reference) egov.FieldErrors {
 		return nil
 	}
 	return fe
+}
+
+// formField returns the top-level form field of p named name if it has type
+// t, or nil.
+func formField(p *egov.Procedure, name string, t egov.FieldType) *egov.FormField {
+	for i := range p.FormFields {
+		if f := &p.FormFields[i]; f.Name == name && f.Type == t {
+			return f
+		}
+	}
+	return nil
+}
+
+// validateCondition checks that a fee condition names a choice field of
+// the form and some of its options.
+func validateCondition(fe egov.FieldErrors, path string, p *egov.Procedure, c *egov.FeeCondition) {
+	if c == nil {
+		return
+	}
+	f := formField(p, c.Field, egov.FieldChoice)
+	if f == nil {
+		fe[path+".field"] = fmt.Sprintf("trường %q không phải trường lựa chọn của biểu mẫu", c.Field)
+		return
+	}
+	if len(c.Values) == 0 {
+		fe[path+".values"] = "cần ít nhất một giá trị"
+	}
+	for i, v := range c.Values {
+		if !slices.Contains(f.Options, v) {
+			fe[fmt.Sprintf("%s.values[%d]", path, i)] = fmt.Sprintf("%q không phải một lựa chọn của trường %s", v, c.Field)
+		}
+	}
 }
 
 func validateFormFields(fe egov.FieldErrors, path string, fields []egov.FormField, top bool) {

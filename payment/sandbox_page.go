@@ -5,8 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 )
 
 // The sandbox's pages imitate a third party's, so their text lives here and
@@ -255,17 +253,8 @@ func (s *Sandbox) render(w http.ResponseWriter, status int, name, formAction str
 // formatDong writes an amount as a payer reads it: "1.806.000 ₫" in
 // Vietnamese, "1,806,000 VND" in English.
 func formatDong(n int64, locale string) string {
-	digits := strconv.FormatInt(n, 10)
-	sep, unit := ".", " ₫"
 	if locale == "en" {
-		sep, unit = ",", " VND"
+		return groupDigits(n, ",") + " VND"
 	}
-	var b strings.Builder
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(d)
-	}
-	return b.String() + unit
+	return groupDigits(n, ".") + " ₫"
 }

@@ -135,10 +135,13 @@ func (db *DB) Migrate(ctx context.Context, extra ...func(context.Context) error)
 		return fmt.Errorf("migrate: %w", err)
 	}
 	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
+	} else {
+		opts = append(opts, goose.WithGoMigrations(sqliteGoMigrations()...))
 	}
-	p, err := goose.NewProvider(dialect, db.DB, sub)
+	p, err := goose.NewProvider(dialect, db.DB, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

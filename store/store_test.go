@@ -103,3 +103,31 @@ func TestSQLitePathWithURISyntax(t *testing.T) {
 		t.Errorf("database not where asked: %v", err)
 	}
 }
+
+// The documents table takes e-receipts after the migration that changed its
+// CHECK constraint (a table rebuild on SQLite), keeps its rows and still
+// refuses unknown kinds and orphans.
+func TestDocumentsTakeReceipts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var account int64
+		if err := db.QueryRowContext(ctx, `INSERT INTO accounts (kind, username, full_name, created_at, updated_at)
+			VALUES ('citizen', '001099000001', 'Nguyễn Văn A', $1, $1) RETURNING id`, time.Now().UTC()).Scan(&account); err != nil {
+			t.Fatalf("account: %v", err)
+		}
+		insert := func(owner int64, kind string) error {
+			_, err := db.ExecContext(ctx, `INSERT INTO documents (owner_id, kind, name, blob_hash, size, content_type, created_at)
+				VALUES ($1, $2, 'bien-lai.pdf', $3, 10, 'application/pdf', $4)`, owner, kind, kind+"hash", time.Now().UTC())
+			return err
+		}
+		if err := insert(account, "receipt"); err != nil {
+			t.Fatalf("receipt document refused: %v", err)
+		}
+		if err := insert(account, "invoice"); err == nil {
+			t.Error("a document of an unknown kind was accepted")
+		}
+		if err := insert(account+1000, "upload"); err == nil {
+			t.Error("a document of no account was accepted: foreign keys are off")
+		}
+	})
+}
