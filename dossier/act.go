@@ -99,7 +99,8 @@ func (s *Service) Allowed(ctx context.Context, actor *identity.Account, d *Dossi
 	for _, t := range step.Actions {
 		takenByOther := d.AssigneeID != 0 && d.AssigneeID != actor.ID && step.Role == identity.RoleSpecialist &&
 			t.Action != ActAssign && !actor.IsSystemAdmin()
-		if statusAllows(d, t.Action) && !takenByOther && actor.ActsFor(handler(d), actingRoles(step, t.Action)...) {
+		if statusAllows(d, t.Action) && !takenByOther && !s.paymentHolds(d, &proc, t.Action) &&
+			actor.ActsFor(handler(d), actingRoles(step, t.Action)...) {
 			out = append(out, t.Action)
 		}
 	}
@@ -206,6 +207,9 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 			d.AssigneeID != actor.ID && !actor.IsSystemAdmin() {
 			return refuse(egov.ErrForbidden, "Hồ sơ đã được phân công cho chuyên viên khác thụ lý.")
 		}
+		if s.paymentHolds(&d, &proc, in.Action) {
+			return s.paymentHoldError(&d, in.Action)
+		}
 		now := s.now()
 		e, err := s.apply(ctx, tx, actor, &d, &o, in, step.Actions[i].To, now)
 		if err != nil {
@@ -272,6 +276,9 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account
 			return e, err
 		}
 		d.Status, d.FinishedAt, d.PausedAt = StatusRefused, &now, nil
+		if err := s.refundOnRefusal(ctx, tx, d, proc); err != nil {
+			return e, err
+		}
 	case ActAssign:
 		if err := s.checkAssignee(ctx, tx, d, in.AssigneeID); err != nil {
 			return e, err

@@ -17,6 +17,7 @@ import (
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/store"
 )
 
@@ -58,6 +59,7 @@ type checked struct {
 	agency egov.Agency
 	data   map[string]any
 	papers []PaperRef
+	fee    *payment.Bill // nil when nothing is due online
 }
 
 // check validates app for actor. complete asks for everything a submission
@@ -109,6 +111,18 @@ func (s *Service) check(ctx context.Context, actor *identity.Account, app Applic
 	c.data = clean
 	for k, v := range dfe {
 		fe[k] = v
+	}
+	if len(dfe) == 0 {
+		bill, err := payment.Due(&p, clean, s.now())
+		var bfe egov.FieldErrors
+		switch {
+		case errors.As(err, &bfe):
+			maps.Copy(fe, bfe)
+		case err != nil:
+			return c, fmt.Errorf("fee: %w", err)
+		case bill.Subtotal > 0:
+			c.fee = &bill
+		}
 	}
 	components := map[string]egov.Component{}
 	for _, comp := range p.Components {
@@ -229,7 +243,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 		now := s.now()
 		d = Dossier{ProcedureCode: c.proc.Code, ProcedureName: c.proc.Name, FieldCode: c.proc.Field.Code,
 			AgencyCode: c.agency.Code, AgencyName: c.agency.Name, Channel: channel, Applicant: applicantOf(actor),
-			Status: StatusDraft, Data: c.data, Papers: []Paper{}, Version: 1, CreatedAt: now, UpdatedAt: now}
+			Status: StatusDraft, Data: c.data, Papers: []Paper{}, Version: 1, CreatedAt: now, UpdatedAt: now, Fee: c.fee}
 		var proc Process
 		if opts.Submit {
 			// Submitted in one request: the row is written once, submitted.
@@ -260,16 +274,20 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 		if d.ProcessID != 0 {
 			processID = d.ProcessID
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO dossiers (code, procedure_code, procedure_name, field_code, agency_code,
+		fee, bill, err := feeColumns(&d)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO dossiers (fee_total, fee_bill, code, procedure_code, procedure_name, field_code, agency_code,
 			channel, applicant_id, applicant_kind, applicant_name, applicant_id_number, applicant_email, applicant_phone,
 			applicant_address, status, step, step_role, form_data, version, created_at, updated_at, submitted_at, due_at,
 			process_id, handler_agency, step_started_at, search_text)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $18, $19, $20, $21, $22, $23, $24)
+			VALUES ($25, $26, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $18, $19, $20, $21, $22, $23, $24)
 			RETURNING id`,
 			code, d.ProcedureCode, d.ProcedureName, d.FieldCode, agency, string(channel), actor.ID, d.Applicant.Kind,
 			d.Applicant.Name, d.Applicant.IDNumber, d.Applicant.Email, d.Applicant.Phone, d.Applicant.Address,
 			string(d.Status), d.Step, d.StepRole, string(data), now, tp(d.SubmittedAt), tp(d.DueAt), processID, handler,
-			tp(d.StepStartedAt), searchText(&d)).Scan(&d.ID); err != nil {
+			tp(d.StepStartedAt), searchText(&d), fee, bill).Scan(&d.ID); err != nil {
 			return fmt.Errorf("create dossier: %w", err)
 		}
 		if key != "" {
@@ -485,7 +503,7 @@ func (s *Service) Save(ctx context.Context, actor *identity.Account, ref string,
 			return ErrChanged
 		}
 		now := s.now()
-		d.AgencyCode, d.AgencyName, d.Data = c.agency.Code, c.agency.Name, c.data
+		d.AgencyCode, d.AgencyName, d.Data, d.Fee = c.agency.Code, c.agency.Name, c.data, c.fee
 		if err := update(ctx, tx, &d, now); err != nil {
 			return err
 		}

@@ -11,6 +11,8 @@ package dossier
 
 import (
 	"time"
+
+	"github.com/egov-vn/egov/payment"
 )
 
 // Status is where a dossier stands, in the platform's own words. National
@@ -167,7 +169,12 @@ type Dossier struct {
 	StepWarnedAt      *time.Time `json:"-"`
 	ApologyAt         *time.Time `json:"apology_at,omitempty"` // when the apology letter was issued
 	Rating            *Rating    `json:"rating,omitempty"`
-	History           []Event    `json:"history,omitempty"`
+	// Fee is what an online dossier owes, computed from its form when it
+	// is saved and fixed at submission; nil when nothing is due online.
+	Fee *payment.Bill `json:"fee,omitempty"`
+	// PaidAt is when the gateway confirmed the payment of Fee.
+	PaidAt  *time.Time `json:"paid_at,omitempty"`
+	History []Event    `json:"history,omitempty"`
 }
 
 // Ref is how URLs name a dossier: its code once submitted, its number while
@@ -184,9 +191,10 @@ type DocumentKind string
 
 // Kinds of documents.
 const (
-	DocumentUpload DocumentKind = "upload" // uploaded by the owner
-	DocumentResult DocumentKind = "result" // the result of a dossier
-	DocumentScan   DocumentKind = "scan"   // scanned at the counter by an official
+	DocumentUpload  DocumentKind = "upload"  // uploaded by the owner
+	DocumentResult  DocumentKind = "result"  // the result of a dossier
+	DocumentScan    DocumentKind = "scan"    // scanned at the counter by an official
+	DocumentReceipt DocumentKind = "receipt" // the e-receipt of a fee paid online
 )
 
 // Document is a file of the personal document store (kho dữ liệu cá nhân).
@@ -219,8 +227,12 @@ type Tracking struct {
 	ReturnedAt    *time.Time `json:"returned_at,omitempty"`
 	// Timeliness is "on_time", "overdue" while open; "early", "on_time" or
 	// "late" once finished; empty when the clock does not apply.
-	Timeliness string          `json:"timeliness,omitempty"`
-	Steps      []TrackingEvent `json:"history"`
+	Timeliness string `json:"timeliness,omitempty"`
+	// FeeStatus is "paid" or "unpaid" when the dossier has a fee to pay
+	// online, empty otherwise; FeeAmount is that fee in đồng.
+	FeeStatus string          `json:"fee_status,omitempty"`
+	FeeAmount int64           `json:"fee_amount,omitempty"`
+	Steps     []TrackingEvent `json:"history"`
 }
 
 // TrackingEvent is a history entry without names of people.

@@ -129,7 +129,8 @@ func (s *Service) Track(ctx context.Context, code string) (Tracking, error) {
 	t := Tracking{Code: d.Code, ProcedureCode: d.ProcedureCode, ProcedureName: d.ProcedureName,
 		AgencyCode: d.AgencyCode, AgencyName: d.AgencyName, Status: d.Status, NationalCode: d.Status.National(),
 		SubmittedAt: d.SubmittedAt, ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, FinishedAt: d.FinishedAt,
-		ReturnedAt: d.ReturnedAt, Timeliness: Timeliness(&d, s.now()), Steps: []TrackingEvent{}}
+		ReturnedAt: d.ReturnedAt, Timeliness: Timeliness(&d, s.now()), Steps: []TrackingEvent{},
+		FeeStatus: d.FeeStatus(), FeeAmount: d.FeeDue()}
 	for _, e := range d.History {
 		if e.Action == "created" || e.Action == string(ActAssign) || e.Action == "rated" {
 			continue

@@ -175,16 +175,22 @@ func (s *Service) generateResult(ctx context.Context, tx *sql.Tx, actor *identit
 		DossierCode: d.Code, Lines: lines, Date: now, Signer: signer, VerifyURL: s.absoluteTrackingURL(d.Code)}); err != nil {
 		return Document{}, fmt.Errorf("result of %s: %w", d.Code, err)
 	}
-	ref, err := s.blobs.Put(ctx, &buf, blob.Limits{MaxBytes: s.cfg.MaxFileBytes, Allowed: []string{blob.TypePDF}})
+	return s.putIssued(ctx, tx, d, DocumentResult, "ket-qua-"+d.Code+".pdf", &buf, now)
+}
+
+// putIssued keeps a PDF the agency issued for dossier d (its result, an
+// e-receipt) in the blob store and in the applicant's document store.
+func (s *Service) putIssued(ctx context.Context, tx *sql.Tx, d *Dossier, kind DocumentKind, name string, pdf *bytes.Buffer, now time.Time) (Document, error) {
+	ref, err := s.blobs.Put(ctx, pdf, blob.Limits{MaxBytes: s.cfg.MaxFileBytes, Allowed: []string{blob.TypePDF}})
 	if err != nil {
-		return Document{}, fmt.Errorf("result of %s: %w", d.Code, err)
+		return Document{}, fmt.Errorf("%s of %s: %w", kind, d.Code, err)
 	}
-	doc := Document{OwnerID: d.Applicant.AccountID, Kind: DocumentResult, Name: "ket-qua-" + d.Code + ".pdf", Hash: ref.Hash,
+	doc := Document{OwnerID: d.Applicant.AccountID, Kind: kind, Name: name, Hash: ref.Hash,
 		Size: ref.Size, ContentType: ref.ContentType, DossierCode: d.Code, CreatedAt: now}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO documents (owner_id, kind, name, blob_hash, size, content_type, dossier_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, doc.OwnerID, string(DocumentResult), doc.Name, doc.Hash,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, doc.OwnerID, string(kind), doc.Name, doc.Hash,
 		doc.Size, doc.ContentType, d.ID, now).Scan(&doc.ID); err != nil {
-		return doc, fmt.Errorf("result of %s: %w", d.Code, err)
+		return doc, fmt.Errorf("%s of %s: %w", kind, d.Code, err)
 	}
 	return doc, nil
 }

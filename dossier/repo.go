@@ -11,6 +11,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/payment"
 )
 
 const dossierColumns = `d.id, COALESCE(d.code, ''), d.procedure_code, d.procedure_name, d.field_code,
@@ -20,7 +21,7 @@ const dossierColumns = `d.id, COALESCE(d.code, ''), d.procedure_code, d.procedur
 	d.submitted_at, d.received_at, d.due_at, d.first_due_at, d.paused_at, d.finished_at, d.returned_at,
 	COALESCE(d.result_document_id, 0), COALESCE(d.rating, 0), d.rating_comment, d.rated_at,
 	COALESCE(d.process_id, 0), COALESCE(d.handler_agency, ''), COALESCE(hg.name, ''), d.transfer_from_step,
-	d.step_started_at, d.step_due_at, d.step_warned_at, d.apology_at`
+	d.step_started_at, d.step_due_at, d.step_warned_at, d.apology_at, d.fee_bill, d.paid_at`
 
 const dossierFrom = ` FROM dossiers d LEFT JOIN agencies ag ON ag.code = d.agency_code
 	LEFT JOIN agencies hg ON hg.code = d.handler_agency`
@@ -39,7 +40,8 @@ func scanDossier(row interface{ Scan(...any) error }) (Dossier, int64, error) {
 	var d Dossier
 	var data string
 	var submitted, received, due, firstDue, paused, finished, returned, rated nullTime
-	var stepStarted, stepDue, stepWarned, apology nullTime
+	var stepStarted, stepDue, stepWarned, apology, paid nullTime
+	var bill string
 	var resultID int64
 	var score int
 	var ratingComment string
@@ -50,7 +52,7 @@ func scanDossier(row interface{ Scan(...any) error }) (Dossier, int64, error) {
 		&submitted, &received, &due, &firstDue, &paused, &finished, &returned,
 		&resultID, &score, &ratingComment, &rated,
 		&d.ProcessID, &d.HandlerAgency, &d.HandlerAgencyName, &d.TransferFromStep,
-		&stepStarted, &stepDue, &stepWarned, &apology)
+		&stepStarted, &stepDue, &stepWarned, &apology, &bill, &paid)
 	if err != nil {
 		return d, 0, err
 	}
@@ -58,6 +60,13 @@ func scanDossier(row interface{ Scan(...any) error }) (Dossier, int64, error) {
 	d.SubmittedAt, d.ReceivedAt, d.DueAt, d.FirstDueAt = submitted.ptr(), received.ptr(), due.ptr(), firstDue.ptr()
 	d.PausedAt, d.FinishedAt, d.ReturnedAt = paused.ptr(), finished.ptr(), returned.ptr()
 	d.StepStartedAt, d.StepDueAt, d.StepWarnedAt, d.ApologyAt = stepStarted.ptr(), stepDue.ptr(), stepWarned.ptr(), apology.ptr()
+	d.PaidAt = paid.ptr()
+	if bill != "" {
+		d.Fee = new(payment.Bill)
+		if err := json.Unmarshal([]byte(bill), d.Fee); err != nil {
+			return d, 0, fmt.Errorf("fee of dossier %d: %w", d.ID, err)
+		}
+	}
 	if score > 0 {
 		d.Rating = &Rating{Score: score, Comment: ratingComment}
 		if t := rated.ptr(); t != nil {
@@ -203,7 +212,11 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 	if d.HandlerAgency != "" {
 		handler = d.HandlerAgency
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE dossiers SET code = $1, agency_code = $2, status = $3, step = $4,
+	fee, bill, err := feeColumns(d)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE dossiers SET fee_total = $30, fee_bill = $31, code = $1, agency_code = $2, status = $3, step = $4,
 		assignee_id = $5, form_data = $6, version = version + 1, updated_at = $7, submitted_at = $8,
 		received_at = $9, due_at = $10, first_due_at = $11, paused_at = $12, finished_at = $13, returned_at = $14,
 		result_document_id = $15, rating = $16, rating_comment = $17, rated_at = $18,
@@ -214,7 +227,7 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 		tp(d.ReceivedAt), tp(d.DueAt), tp(d.FirstDueAt), tp(d.PausedAt), tp(d.FinishedAt), tp(d.ReturnedAt),
 		result, score, ratingComment, ratedAt,
 		processID, handler, d.TransferFromStep, tp(d.StepStartedAt), tp(d.StepDueAt),
-		tp(d.StepWarnedAt), tp(d.ApologyAt), searchText(d), d.StepRole, d.ID, d.Version)
+		tp(d.StepWarnedAt), tp(d.ApologyAt), searchText(d), d.StepRole, d.ID, d.Version, fee, bill)
 	if err != nil {
 		return fmt.Errorf("update dossier %s: %w", d.Ref(), err)
 	}
@@ -228,6 +241,21 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 	d.Version++
 	d.UpdatedAt = now
 	return nil
+}
+
+// feeColumns are the fee_total and fee_bill of d. A payment never changes
+// them: update leaves paid_at to the payment's own transaction, which
+// does not bump the version, so that a payment confirmed while an official
+// acts does not make the official's action fail.
+func feeColumns(d *Dossier) (int64, string, error) {
+	if d.Fee == nil {
+		return 0, "", nil
+	}
+	b, err := json.Marshal(d.Fee)
+	if err != nil {
+		return 0, "", fmt.Errorf("fee of dossier %s: %w", d.Ref(), err)
+	}
+	return d.Fee.Total, string(b), nil
 }
 
 // searchText is what the officials' search matches: the code, the

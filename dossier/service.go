@@ -18,6 +18,7 @@ import (
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
+	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/slip"
 	"github.com/egov-vn/egov/store"
 )
@@ -51,6 +52,15 @@ type Config struct {
 	MaxDossierBytes int64
 	// Now is the clock; tests move it.
 	Now func() time.Time
+	// Gateway takes online payments of fees; nil means fees are paid at
+	// the counter and nothing waits for an online payment.
+	Gateway payment.Gateway
+	// PaymentReturnURL is where the gateway sends the payer back;
+	// PublicURL + "/thanh-toan/ket-qua" by default.
+	PaymentReturnURL string
+	// ServerIP is this server's address as the gateway's query and refund
+	// APIs record it; 127.0.0.1 by default.
+	ServerIP string
 }
 
 func (c *Config) defaults() {

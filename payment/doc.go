@@ -19,6 +19,20 @@
 //     or shows "being confirmed" rather than "failed".
 //  5. Payments left unconfirmed are settled later with Gateway.Query.
 //
+// # Refunds
+//
+// Gateway.Refund gives back a paid payment's money, all of it (Refund.Full)
+// or a part, through the merchant API that also answers Query. The gateway
+// refuses a refund of a payment that did not succeed (ErrNotRefundable) and
+// one it has already made in full (code 94, ErrAlreadyRefunded): a caller
+// that crashed between asking and recording a full refund asks again and
+// records it on either answer. A partial refund has no such guard, since
+// the next part is a refund too: when one's outcome is unknown, look it up
+// before asking again. Once refunded, a payment's Query answers with the
+// refund's TransactionType (TypeFullRefund, TypePartialRefund) and status
+// (StatusRefundProcessing, then StatusRefundSent), hence Success false: the
+// payer did pay, and the money is on its way back.
+//
 // # The IPN handler
 //
 // VNPay expects these checks, in this order, each with its answer:
@@ -39,8 +53,8 @@
 //
 // Every message is signed with HMAC-SHA512 under the merchant's hash secret.
 // Redirect and callback parameters are signed over their canonical string
-// (see Sign); the querydr API over its fields joined with '|' in a fixed
-// order. The rules follow VNPay's documentation and its demo code
+// (see Sign); the querydr and refund APIs over their fields joined with '|'
+// in a fixed order. The rules follow VNPay's documentation and its demo code
 // (sandbox.vnpayment.vn/apis/docs), and the tests pin them to VNPay's
 // documented example.
 //
@@ -48,8 +62,9 @@
 //
 // Sandbox is an http.Handler that plays the gateway: a payer page with
 // "Thanh toán" and "Hủy giao dịch", the IPN call, the redirect, and the
-// querydr API, all signed with the same functions, plus faults on demand (a
-// lost or late IPN, a gateway that is down) and SendIPN for duplicates.
-// Sandbox.VNPay gives the *VNPay that talks to it, so the code under test is
-// the production adapter.
+// querydr and refund API, all signed with the same functions, plus faults on
+// demand (a lost or late IPN, a gateway that is down) and SendIPN for
+// duplicates. Sandbox.VNPay gives the *VNPay that talks to it, so the code
+// under test is the production adapter; Sandbox.Transaction shows what it
+// recorded, refunds included.
 package payment

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -34,6 +35,34 @@ var queryResponseFields = []string{
 	"vnp_PromotionCode", "vnp_PromotionAmount",
 }
 
+// merchantAPI is one command of VNPay's merchant API (merchant_webapi), which
+// serves querydr and refund at the same URL, with the same envelope: a
+// signed JSON request, a JSON answer with a vnp_ResponseCode.
+type merchantAPI struct {
+	command  string   // vnp_Command
+	request  []string // the request's checksum fields, in order
+	response []string // the answer's checksum fields, in order
+	// trusted are the answer codes the merchant acts on as facts. They must
+	// be signed, even though VNPay may leave its refusals unsigned.
+	trusted []string
+}
+
+var queryAPI = merchantAPI{
+	command:  "querydr",
+	request:  queryRequestFields,
+	response: queryResponseFields,
+	trusted:  []string{ResponseSuccess},
+}
+
+// apiAnswer is a checked answer of the merchant API.
+type apiAnswer struct {
+	code    string // vnp_ResponseCode: "00" or the refusal's code
+	message string // vnp_Message, as the gateway worded it
+	// result is what a "00" answer says about the transaction, without
+	// Success, whose meaning depends on the command; zero for a refusal.
+	result Result
+}
+
 // fieldsOf lists m's values for names, in that order, "" for missing ones.
 func fieldsOf(m map[string]string, names []string) []string {
 	out := make([]string, len(names))
@@ -51,7 +80,11 @@ func fieldsOf(m map[string]string, names []string) []string {
 // Use it when the IPN did not come (the gateway retries, but not forever),
 // before giving up on a payment, and in the daily reconciliation. In the
 // Result, Success means the payment is done; TransactionStatus StatusPending
-// means the payer may still be on the payment page.
+// means the payer may still be on the payment page. A payment that was
+// refunded (see Refund) answers with TransactionType TypeFullRefund or
+// TypePartialRefund and the refund's status (StatusRefundProcessing,
+// StatusRefundSent), so Success is false although the payer did pay: do not
+// read it as a failed payment.
 //
 // Errors: ErrInvalidOrder for bad arguments; ErrTransactionNotFound when the
 // gateway knows no such payment; ErrGatewayUnavailable when it cannot be
@@ -59,12 +92,7 @@ func fieldsOf(m map[string]string, names []string) []string {
 // querydr answer (such an answer also matches ErrBadSignature or
 // ErrMalformed); a *QueryError for its other refusals.
 func (v *VNPay) Query(ctx context.Context, txnRef string, orderDate time.Time, ipAddr string) (Result, error) {
-	if v.HashSecret == "" {
-		return Result{}, ErrNoSecret
-	}
 	switch {
-	case v.QueryURL == "" || v.TmnCode == "":
-		return Result{}, fmt.Errorf("%w: VNPay.QueryURL and VNPay.TmnCode must be set", ErrInvalidOrder)
 	case txnRef == "" || len(txnRef) > maxTxnRef || !isAlnum(txnRef):
 		return Result{}, fmt.Errorf("%w: TxnRef %q is not 1 to %d letters or digits", ErrInvalidOrder, txnRef, maxTxnRef)
 	case orderDate.IsZero():
@@ -72,28 +100,50 @@ func (v *VNPay) Query(ctx context.Context, txnRef string, orderDate time.Time, i
 	case !validIP(ipAddr):
 		return Result{}, fmt.Errorf("%w: %q is not an IP address", ErrInvalidOrder, ipAddr)
 	}
-	req := map[string]string{
-		"vnp_RequestId":       newRequestID(),
-		"vnp_Version":         Version,
-		"vnp_Command":         "querydr",
-		"vnp_TmnCode":         v.TmnCode,
+	ans, err := v.call(ctx, queryAPI, map[string]string{
 		"vnp_TxnRef":          txnRef,
 		"vnp_OrderInfo":       "Truy van giao dich " + txnRef,
 		"vnp_TransactionDate": formatDate(orderDate),
-		"vnp_CreateDate":      formatDate(v.now()),
 		"vnp_IpAddr":          ipAddr,
-	}
-	req[paramSecureHash] = signFields(v.HashSecret, fieldsOf(req, queryRequestFields)...)
-	answer, err := v.post(ctx, req)
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	return v.readQueryAnswer(answer, txnRef)
+	if ans.code != ResponseSuccess {
+		return Result{}, &QueryError{ResponseCode: ans.code, Message: ans.message}
+	}
+	r := ans.result
+	r.Success = r.TransactionStatus == StatusSuccess
+	return r, nil
 }
 
-// post sends one querydr request and decodes the answer's flat JSON object.
-// Every failure here means "we do not know", hence ErrGatewayUnavailable.
-func (v *VNPay) post(ctx context.Context, req map[string]string) (map[string]string, error) {
+// call sends one request of api: it adds the fields every request has
+// (vnp_RequestId, vnp_Version, vnp_Command, vnp_TmnCode, vnp_CreateDate) to
+// req, signs it, posts it and checks the answer with readAnswer.
+func (v *VNPay) call(ctx context.Context, api merchantAPI, req map[string]string) (apiAnswer, error) {
+	if v.HashSecret == "" {
+		return apiAnswer{}, ErrNoSecret
+	}
+	if v.QueryURL == "" || v.TmnCode == "" {
+		return apiAnswer{}, fmt.Errorf("%w: VNPay.QueryURL and VNPay.TmnCode must be set", ErrInvalidOrder)
+	}
+	req["vnp_RequestId"] = newRequestID()
+	req["vnp_Version"] = Version
+	req["vnp_Command"] = api.command
+	req["vnp_TmnCode"] = v.TmnCode
+	req["vnp_CreateDate"] = formatDate(v.now())
+	req[paramSecureHash] = signFields(v.HashSecret, fieldsOf(req, api.request)...)
+	answer, err := v.post(ctx, api.command, req)
+	if err != nil {
+		return apiAnswer{}, err
+	}
+	return v.readAnswer(api, answer, req["vnp_TxnRef"])
+}
+
+// post sends one request of the merchant API and decodes the answer's flat
+// JSON object. Every failure here means "we do not know", hence
+// ErrGatewayUnavailable.
+func (v *VNPay) post(ctx context.Context, command string, req map[string]string) (map[string]string, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -106,40 +156,43 @@ func (v *VNPay) post(ctx context.Context, req map[string]string) (map[string]str
 	hreq.Header.Set("Accept", "application/json")
 	res, err := v.client().Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("%w: querydr: %w", ErrGatewayUnavailable, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrGatewayUnavailable, command, err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxAnswer))
-		return nil, fmt.Errorf("%w: querydr: HTTP %s", ErrGatewayUnavailable, res.Status)
+		return nil, fmt.Errorf("%w: %s: HTTP %s", ErrGatewayUnavailable, command, res.Status)
 	}
 	answer, err := decodeFlatJSON(io.LimitReader(res.Body, maxAnswer))
 	if err != nil {
-		return nil, fmt.Errorf("%w: querydr answer: %w", ErrGatewayUnavailable, err)
+		return nil, fmt.Errorf("%w: %s answer: %w", ErrGatewayUnavailable, command, err)
 	}
 	return answer, nil
 }
 
-// readQueryAnswer checks a decoded querydr answer and turns it into a Result.
-func (v *VNPay) readQueryAnswer(a map[string]string, txnRef string) (Result, error) {
-	unavailable := func(cause error, format string, args ...any) (Result, error) {
-		return Result{}, fmt.Errorf("%w: querydr answer: %w: %s", ErrGatewayUnavailable, cause, fmt.Sprintf(format, args...))
+// readAnswer checks a decoded answer of api to a request about txnRef. A
+// refusal comes back as its code and message; a success also with the
+// Result it describes, once checked to be signed, about txnRef at this
+// merchant, and well formed. Anything else is ErrGatewayUnavailable.
+func (v *VNPay) readAnswer(api merchantAPI, a map[string]string, txnRef string) (apiAnswer, error) {
+	unavailable := func(cause error, format string, args ...any) (apiAnswer, error) {
+		return apiAnswer{}, fmt.Errorf("%w: %s answer: %w: %s", ErrGatewayUnavailable, api.command, cause, fmt.Sprintf(format, args...))
 	}
 	code := a["vnp_ResponseCode"]
 	hash, signedAnswer := a[paramSecureHash]
 	// A refusal carries no payment data to trust, and VNPay does not promise
 	// to sign its error answers, so an unsigned refusal is taken as it is; a
-	// signed one, and every success, must verify.
-	if code == "00" || signedAnswer {
-		if !equalHash(hash, signFields(v.HashSecret, fieldsOf(a, queryResponseFields)...)) {
+	// signed one, and every answer the merchant acts on, must verify.
+	if slices.Contains(api.trusted, code) || signedAnswer {
+		if !equalHash(hash, signFields(v.HashSecret, fieldsOf(a, api.response)...)) {
 			return unavailable(ErrBadSignature, "code %q", code)
 		}
 	}
 	switch {
 	case code == "":
 		return unavailable(ErrMalformed, "no vnp_ResponseCode")
-	case code != "00":
-		return Result{}, &QueryError{ResponseCode: code, Message: a["vnp_Message"]}
+	case code != ResponseSuccess:
+		return apiAnswer{code: code, message: a["vnp_Message"]}, nil
 	case a["vnp_TxnRef"] != txnRef:
 		return unavailable(ErrMalformed, "answer about %q, not %q", a["vnp_TxnRef"], txnRef)
 	case a["vnp_TmnCode"] != v.TmnCode:
@@ -150,6 +203,7 @@ func (v *VNPay) readQueryAnswer(a map[string]string, txnRef string) (Result, err
 	r := Result{
 		TxnRef:            txnRef,
 		ResponseCode:      code,
+		TransactionType:   a["vnp_TransactionType"],
 		TransactionStatus: a["vnp_TransactionStatus"],
 		TransactionNo:     a["vnp_TransactionNo"],
 		BankCode:          a["vnp_BankCode"],
@@ -164,8 +218,7 @@ func (v *VNPay) readQueryAnswer(a map[string]string, txnRef string) (Result, err
 			return unavailable(ErrMalformed, "vnp_PayDate %q", s)
 		}
 	}
-	r.Success = r.TransactionStatus == StatusSuccess
-	return r, nil
+	return apiAnswer{code: code, message: a["vnp_Message"], result: r}, nil
 }
 
 // decodeFlatJSON decodes a JSON object of strings, numbers and nulls into

@@ -13,8 +13,8 @@ import (
 	"github.com/egov-vn/egov"
 )
 
-// fakeQueryAPI answers querydr requests with answer(request), after checking
-// the request the way VNPay would.
+// fakeQueryAPI answers merchant API requests (querydr or refund) with
+// answer(request), after checking the request the way VNPay would.
 func fakeQueryAPI(t *testing.T, answer func(req map[string]string) (status int, body string)) *VNPay {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -25,8 +25,9 @@ func fakeQueryAPI(t *testing.T, answer func(req map[string]string) (status int, 
 		if err != nil {
 			t.Errorf("querydr body: %v", err)
 		}
-		if got, want := req["vnp_SecureHash"], signFields(testSecret, fieldsOf(req, queryRequestFields)...); got != want {
-			t.Errorf("querydr request checksum %s, want %s", got, want)
+		api := sandboxAPIFor(req["vnp_Command"])
+		if got, want := req["vnp_SecureHash"], signFields(testSecret, fieldsOf(req, api.request)...); got != want {
+			t.Errorf("%s request checksum %s, want %s", api.command, got, want)
 		}
 		status, body := answer(req)
 		w.WriteHeader(status)

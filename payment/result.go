@@ -47,6 +47,10 @@ type Result struct {
 	// TransactionStatus is vnp_TransactionStatus: StatusSuccess,
 	// StatusPending, StatusFailed or another code of VNPay's table.
 	TransactionStatus string
+	// TransactionType is vnp_TransactionType, from Query only: TypePayment,
+	// or TypeFullRefund or TypePartialRefund once the payment has been
+	// refunded, in which case TransactionStatus is the refund's.
+	TransactionType string
 	// TransactionNo is the gateway's number for the transaction ("0" for
 	// some failures); print it on the receipt, quote it to the gateway.
 	TransactionNo string

@@ -24,7 +24,7 @@ const (
 	sandboxPayPage  = "/paymentv2/vpcpay.html"           // GET: the payer's page
 	sandboxDecide   = "/paymentv2/pay"                   // POST: the payer's choice
 	sandboxCSS      = "/paymentv2/sandbox.css"           // GET: the page's style sheet
-	sandboxQueryAPI = "/merchant_webapi/api/transaction" // POST: querydr
+	sandboxQueryAPI = "/merchant_webapi/api/transaction" // POST: querydr and refund
 )
 
 const (
@@ -34,7 +34,7 @@ const (
 	sandboxBankCode = "NCB"            // VNPay's sandbox test bank, the default method
 	sandboxCardType = "ATM"            // what NCB's test card is
 	sandboxNoTxnNo  = "0"              // VNPay's TransactionNo of a failure
-	sandboxMaxIDs   = 10_000           // querydr request IDs remembered before pruning
+	sandboxMaxIDs   = 10_000           // merchant API request IDs remembered before pruning
 	sandboxIDMaxAge = 24 * time.Hour   // "không được trùng lặp trong ngày"
 )
 
@@ -77,8 +77,8 @@ type SandboxFaults struct {
 	// DelayIPN > 0: the IPN is sent in the background this long after the
 	// payer is redirected, so the return URL comes first.
 	DelayIPN time.Duration
-	// Down: the payment page, the payer's choice and the querydr API
-	// answer 503 Service Unavailable.
+	// Down: the payment page, the payer's choice and the merchant API
+	// (querydr and refund) answer 503 Service Unavailable.
 	Down bool
 }
 
@@ -104,6 +104,8 @@ type SandboxTransaction struct {
 	Result  Result
 	// IPNs are the IPN calls made so far, oldest first.
 	IPNs []IPNDelivery
+	// Refunds are the refunds the sandbox accepted, oldest first.
+	Refunds []SandboxRefund
 }
 
 // Sandbox is a stand-in for VNPay's gateway for demos and tests: it speaks
@@ -114,7 +116,7 @@ type SandboxTransaction struct {
 //	GET  /paymentv2/vpcpay.html              the payment page (VNPay's path)
 //	POST /paymentv2/pay                      the payer's "Thanh toán" or "Hủy giao dịch"
 //	GET  /paymentv2/sandbox.css              the payment page's style sheet
-//	POST /merchant_webapi/api/transaction    the querydr API (VNPay's path)
+//	POST /merchant_webapi/api/transaction    the querydr and refund API (VNPay's path)
 //
 // When the payer decides, the sandbox first calls the merchant's IPN URL
 // (GET, signed result parameters) and records the answer, then redirects the
@@ -143,7 +145,7 @@ type Sandbox struct {
 	faults     SandboxFaults
 	txns       map[string]*sandboxTxn // by key(TmnCode, TxnRef)
 	byToken    map[string]*sandboxTxn // by the payer form's token
-	requestIDs map[string]time.Time   // querydr request IDs seen, for code 94
+	requestIDs map[string]time.Time   // merchant API request IDs seen, for code 94
 	lastNo     int64
 }
 
@@ -159,6 +161,7 @@ type sandboxTxn struct {
 	signed    url.Values // the result's signed parameters, once decided
 	ipns      []IPNDelivery
 	createRaw string // vnp_CreateDate as sent, which querydr must repeat
+	refunds   []SandboxRefund
 }
 
 // sandboxOrder is the part of a payment request the sandbox acts on.
@@ -264,6 +267,7 @@ func (s *Sandbox) Transaction(txnRef string) (SandboxTransaction, bool) {
 		Decided:   t.decided,
 		Result:    t.result,
 		IPNs:      append([]IPNDelivery(nil), t.ipns...),
+		Refunds:   append([]SandboxRefund(nil), t.refunds...),
 	}, true
 }
 

@@ -596,7 +596,7 @@ func TestSandboxQueryAPI(t *testing.T) {
 		{"same request ID again", request(nil, testSecret), "94"},
 		{"bad checksum", request(func(r map[string]string) { r["vnp_RequestId"] = "r2" }, "OTHER"), "97"},
 		{"another merchant", request(func(r map[string]string) { r["vnp_RequestId"], r["vnp_TmnCode"] = "r3", "OTHER123" }, testSecret), "02"},
-		{"wrong command", request(func(r map[string]string) { r["vnp_RequestId"], r["vnp_Command"] = "r4", "refund" }, testSecret), "03"},
+		{"wrong command", request(func(r map[string]string) { r["vnp_RequestId"], r["vnp_Command"] = "r4", "pay" }, testSecret), "03"},
 		{"unknown payment", request(func(r map[string]string) { r["vnp_RequestId"], r["vnp_TxnRef"] = "r5", "NOPE" }, testSecret), "91"},
 	}
 	for _, tt := range tests {

@@ -10,10 +10,10 @@ import (
 )
 
 // Gateway is a payment gateway as the rest of egov sees it: it makes the URL
-// that sends a payer to pay, reads the results the gateway sends back, and
-// answers questions about a payment later. *VNPay implements it, against
-// VNPay itself or against a Sandbox; tests of the dossier side may implement
-// it with a fake.
+// that sends a payer to pay, reads the results the gateway sends back,
+// answers questions about a payment later and refunds it. *VNPay implements
+// it, against VNPay itself or against a Sandbox; tests of the dossier side
+// may implement it with a fake.
 type Gateway interface {
 	// PayURL returns the signed URL of the gateway's payment page for o.
 	PayURL(o Order) (string, error)
@@ -23,6 +23,8 @@ type Gateway interface {
 	// Query asks the gateway for the current state of the payment txnRef,
 	// whose order was created at orderDate (Order.CreatedAt).
 	Query(ctx context.Context, txnRef string, orderDate time.Time, ipAddr string) (Result, error)
+	// Refund asks the gateway to give back all or part of a paid payment.
+	Refund(ctx context.Context, r Refund) (RefundResult, error)
 }
 
 var _ Gateway = (*VNPay)(nil)
@@ -35,7 +37,7 @@ type VNPay struct {
 	// BaseURL is the payment page, e.g.
 	// https://sandbox.vnpayment.vn/paymentv2/vpcpay.html.
 	BaseURL string
-	// QueryURL is the querydr API, e.g.
+	// QueryURL is the merchant API, which serves querydr and refund, e.g.
 	// https://sandbox.vnpayment.vn/merchant_webapi/api/transaction.
 	QueryURL string
 	// TmnCode is the merchant's terminal code (vnp_TmnCode).
@@ -43,11 +45,12 @@ type VNPay struct {
 	// HashSecret is the key of every signature, both ways. Keep it out of
 	// logs and source code.
 	HashSecret string
-	// Client makes the querydr calls; nil means a client with a 30-second
-	// timeout, because http.DefaultClient has none and a hung gateway must
-	// not hold a worker forever.
+	// Client makes the querydr and refund calls; nil means a client with a
+	// 30-second timeout, because http.DefaultClient has none and a hung
+	// gateway must not hold a worker forever.
 	Client *http.Client
-	// Now is the clock for vnp_CreateDate of queries; nil means time.Now.
+	// Now is the clock for vnp_CreateDate of queries and refunds; nil means
+	// time.Now.
 	Now func() time.Time
 }
 
