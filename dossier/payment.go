@@ -459,7 +459,7 @@ func (s *Service) issueFeeReceipt(ctx context.Context, tx *sql.Tx, d *Dossier, p
 	data := slip.FeeReceiptData{Heading: h, Series: p.ReceiptSeries, Number: p.ReceiptNumber, IssuedAt: *p.PaidAt,
 		Payer:       slip.Applicant{Name: d.Applicant.Name, IDNumber: d.Applicant.IDNumber, Address: d.Applicant.Address},
 		DossierCode: d.Code, Procedure: slip.Procedure{Code: d.ProcedureCode, Name: d.ProcedureName},
-		Total:       p.Amount, Method: paymentMethod(p), TransactionNo: p.TransactionNo, Collector: h.AgencyName,
+		Total: p.Amount, Method: paymentMethod(p), TransactionNo: p.TransactionNo, Collector: h.AgencyName,
 		TrackingURL: s.absoluteTrackingURL(d.Code)}
 	if d.Fee != nil {
 		for _, l := range d.Fee.Lines {
