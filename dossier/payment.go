@@ -163,10 +163,13 @@ func (s *Service) Payments(ctx context.Context, actor *identity.Account, ref str
 	if err != nil {
 		return nil, err
 	}
-	return s.paymentsOf(ctx, d.ID)
+	return s.PaymentsOf(ctx, &d)
 }
 
-func (s *Service) paymentsOf(ctx context.Context, dossierID int64) ([]Payment, error) {
+// PaymentsOf lists the payment attempts of d, which the caller has already
+// been allowed to see, newest first.
+func (s *Service) PaymentsOf(ctx context.Context, d *Dossier) ([]Payment, error) {
+	dossierID := d.ID
 	rows, err := s.db.QueryContext(ctx, `SELECT `+paymentColumns+` WHERE p.dossier_id = $1 ORDER BY p.id DESC`, dossierID)
 	if err != nil {
 		return nil, fmt.Errorf("payments of dossier %d: %w", dossierID, err)
@@ -686,4 +689,10 @@ func (w *refundWorker) Work(ctx context.Context, job *river.Job[RefundPaymentArg
 func (s *Service) AddPaymentWorkers(cfg *jobs.Config) {
 	river.AddWorker(cfg.Workers, &settleWorker{svc: s})
 	river.AddWorker(cfg.Workers, &refundWorker{svc: s})
+}
+
+// ResultWithheld reports whether the applicant must pay before downloading
+// the result of d: level 4 hands the result over online once it is paid.
+func (s *Service) ResultWithheld(d *Dossier) bool {
+	return s.PaymentsEnabled() && d.Channel != ChannelCounter && d.AwaitingPayment()
 }

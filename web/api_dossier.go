@@ -43,7 +43,8 @@ func (s *Server) dossierBody(r *http.Request, a *identity.Account, d dossier.Dos
 		out.ReceiptURL = "/api/v1/dossiers/" + d.Code + "/receipt"
 	}
 	// The applicant sees the result once it is theirs.
-	if d.ResultDocument != nil && a != nil && a.ID == d.Applicant.AccountID && d.Status != dossier.StatusReturned && d.Status != dossier.StatusDone {
+	if d.ResultDocument != nil && a != nil && a.ID == d.Applicant.AccountID &&
+		(d.Status != dossier.StatusReturned && d.Status != dossier.StatusDone || s.cfg.Dossiers.ResultWithheld(&d)) {
 		out.ResultDocument = nil
 	}
 	return out

@@ -15,8 +15,10 @@ import (
 
 	"github.com/egov-vn/egov/blob"
 	"github.com/egov-vn/egov/cabinet"
+	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
+	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/store"
 	"github.com/egov-vn/egov/store/storetest"
 	"github.com/egov-vn/egov/web"
@@ -50,6 +52,8 @@ type world struct {
 	ts      *httptest.Server
 	srv     *web.Server
 	cab     *cabinet.Service
+	pay     *payment.Sandbox // the payment gateway, served by the same server
+	svc     *dossier.Service
 	cookies map[string]string
 	tokens  map[string]string
 	ids     map[string]int64
@@ -63,18 +67,32 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dossiers, cal := dossierServices(t, db, cat, queue)
+	// Payments go through the sandbox gateway, mounted on the server
+	// under test as in a demo, so its IPN is a real HTTP call back.
+	ts := httptest.NewUnstartedServer(nil)
+	origin := "http://" + ts.Listener.Addr().String()
+	sandbox, err := payment.NewSandbox(payment.SandboxConfig{Prefix: "/sandbox/vnpay", TmnCode: "EGOVTEST", HashSecret: "test-hash-secret",
+		IPNURL: origin + "/api/v1/payments/vnpay/ipn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sandbox.Close() })
+	dossiers, cal := dossierServices(t, db, cat, queue, func(c *dossier.Config) {
+		c.Gateway, c.PaymentReturnURL = sandbox.VNPay(origin), origin+"/thanh-toan/ket-qua"
+	})
 	cabinetFiles, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cab := cabinet.NewService(db, queue, cabinetFiles, cabinet.Config{PublicURL: "https://dichvucong.example.vn"}, nil)
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Registry: prometheus.NewRegistry()})
+		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{ts: httptest.NewServer(srv), srv: srv, cab: cab, cookies: map[string]string{}, tokens: map[string]string{}, ids: map[string]int64{}}
+	ts.Config.Handler = srv
+	ts.Start()
+	w := &world{ts: ts, srv: srv, cab: cab, pay: sandbox, svc: dossiers, cookies: map[string]string{}, tokens: map[string]string{}, ids: map[string]int64{}}
 	t.Cleanup(w.ts.Close)
 	req := identity.Request{IP: "127.0.0.1"}
 	usernames := map[string]string{}

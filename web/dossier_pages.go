@@ -678,6 +678,8 @@ type dossierPage struct {
 	Notice      string
 	Accept      string
 	Specialists []identity.Colleague
+	Payments    []dossier.Payment
+	CanPay      bool // the applicant may pay online now
 }
 
 type shownField struct {
@@ -751,8 +753,15 @@ func (s *Server) dossierPageData(ctx context.Context, a *identity.Account, d dos
 		}
 	}
 	// The applicant sees the result once it is handed over, or ready.
-	if page.Owner && d.Status != dossier.StatusDone && d.Status != dossier.StatusReturned {
+	if page.Owner && (d.Status != dossier.StatusDone && d.Status != dossier.StatusReturned || s.cfg.Dossiers.ResultWithheld(&d)) {
 		page.D.ResultDocument = nil
+	}
+	if d.Fee != nil && d.Code != "" {
+		if page.Payments, err = s.cfg.Dossiers.PaymentsOf(ctx, &d); err != nil {
+			return page, err
+		}
+		page.CanPay = page.Owner && s.cfg.Dossiers.PaymentsEnabled() && d.AwaitingPayment() &&
+			d.Status != dossier.StatusRefused && d.Status != dossier.StatusWithdrawn
 	}
 	return page, nil
 }
@@ -805,30 +814,7 @@ func (s *Server) dossierChange(change func(r *http.Request, a *identity.Account,
 		if pf != nil {
 			s.discard(r, a, pf.files)
 		}
-		var fe egov.FieldErrors
-		msg := personMessage(err)
-		if !errors.As(err, &fe) && (msg == "" || errors.Is(err, egov.ErrNotFound)) {
-			s.fail(w, r, err)
-			return
-		}
-		cur, gerr := s.cfg.Dossiers.Get(r.Context(), a, r.PathValue("ref"))
-		if gerr != nil {
-			s.fail(w, r, gerr)
-			return
-		}
-		page, gerr := s.dossierPageData(r.Context(), a, cur)
-		if gerr != nil {
-			s.fail(w, r, gerr)
-			return
-		}
-		page.Errors, page.Alert = fe, msg
-		status := http.StatusBadRequest
-		if errors.Is(err, egov.ErrConflict) {
-			status = http.StatusConflict
-		} else if errors.Is(err, egov.ErrForbidden) {
-			status = http.StatusForbidden
-		}
-		s.render(w, r, status, "dossier", cur.Code, page)
+		s.dossierPageError(w, r, a, err)
 	})
 }
 

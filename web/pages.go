@@ -16,6 +16,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/catalog"
+	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/identity"
 )
 
@@ -61,21 +62,7 @@ func translate(lang, key string, args ...any) string {
 
 // formatMoney writes đồng the Vietnamese way: 1.250.000 đ.
 func formatMoney(amount int64) string {
-	s := strconv.FormatInt(amount, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String() + " đ"
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return payment.FormatDong(amount) + " đ"
 }
 
 // feeSummary says in a few words what a procedure costs: each distinct

@@ -73,6 +73,9 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("GET /api/v1/dossiers/{ref}/receipt", s.apiDossierReceipt())
 		mux.Handle("GET /api/v1/dossiers/{ref}/result", s.apiDossierResult())
 		mux.Handle("GET /api/v1/dossiers/{ref}/apology", s.apiDossierApology())
+		mux.Handle("GET /api/v1/dossiers/{ref}/payments", s.apiPayments())
+		mux.Handle("POST /api/v1/dossiers/{ref}/payments", s.apiStartPayment())
+		mux.Handle("GET /api/v1/payments/vnpay/ipn", s.apiPaymentIPN())
 		mux.Handle("GET /api/v1/agencies/{code}/dossiers", s.apiAgencyQueue())
 		mux.Handle("POST /api/v1/agencies/{code}/dossiers", s.apiCounterIntake())
 		mux.Handle("POST /api/v1/agencies/{code}/dossiers/assign", s.apiAssign())
@@ -98,6 +101,9 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("GET /api/v1/cabinet/documents/{id}", s.apiCabinetDocument())
 	}
 	mux.Handle("/api/", s.apiNotFound())
+	if s.cfg.PaymentSandbox != nil {
+		mux.Handle("/sandbox/vnpay/", s.cfg.PaymentSandbox)
+	}
 
 	// Portal pages.
 	mux.Handle("GET /static/", staticFiles())
@@ -148,6 +154,8 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /ho-so/{ref}/xu-ly", s.pageAct())
 		mux.Handle("GET /ho-so/{ref}/giay-tiep-nhan", s.pageDossierReceipt())
 		mux.Handle("GET /ho-so/{ref}/ket-qua", s.pageDossierResult())
+		mux.Handle("POST /ho-so/{ref}/thanh-toan", s.pagePay())
+		mux.Handle("GET /thanh-toan/ket-qua", s.pagePaymentReturn())
 		mux.Handle("GET /kho-giay-to", s.pageDocuments())
 		mux.Handle("POST /kho-giay-to", s.pageDocuments())
 		mux.Handle("GET /giay-to/{id}", s.pageDocument())

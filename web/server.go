@@ -30,6 +30,9 @@ type Config struct {
 	Dossiers *dossier.Service  // online dossiers; nil serves no dossier routes
 	Calendar *calendar.Service // working days; nil serves no calendar routes
 	Cabinet  *cabinet.Service  // e-Cabinet; nil serves no e-Cabinet routes
+	// PaymentSandbox is the demo payment gateway, served under
+	// /sandbox/vnpay/; nil serves none.
+	PaymentSandbox http.Handler
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // where HTTP metrics are registered; nil for none
 	Version  string

@@ -46,15 +46,18 @@ func services(t testing.TB, db *store.DB) (*catalog.Service, *identity.Service) 
 
 // dossierServices returns the dossier and calendar services over db, with
 // attachments in a temporary directory. queue may be nil (no e-mails).
-func dossierServices(t testing.TB, db *store.DB, cat *catalog.Service, queue *jobs.Queue) (*dossier.Service, *calendar.Service) {
+func dossierServices(t testing.TB, db *store.DB, cat *catalog.Service, queue *jobs.Queue, tune ...func(*dossier.Config)) (*dossier.Service, *calendar.Service) {
 	t.Helper()
 	blobs, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cal := calendar.NewService(db, audit.New(db))
-	return dossier.NewService(db, queue, cat, blobs, cal, dossier.Config{PublicURL: "https://dichvucong.example.vn",
-		MaxFileBytes: 1 << 20, MaxDossierBytes: 3 << 20}, nil), cal
+	cfg := dossier.Config{PublicURL: "https://dichvucong.example.vn", MaxFileBytes: 1 << 20, MaxDossierBytes: 3 << 20}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	return dossier.NewService(db, queue, cat, blobs, cal, cfg, nil), cal
 }
 
 // newServer returns the real server over db with the demo data loaded.

@@ -24,6 +24,7 @@ import (
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
+	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/web"
 )
 
@@ -43,6 +44,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&oidcCfg.Issuer, "oidc-issuer", env("EGOV_OIDC_ISSUER", ""), "OpenID Connect issuer of the national identity service; empty disables single sign-on (EGOV_OIDC_ISSUER)")
 	fs.StringVar(&oidcCfg.ClientID, "oidc-client-id", env("EGOV_OIDC_CLIENT_ID", ""), "OpenID Connect client ID (EGOV_OIDC_CLIENT_ID)")
 	oidcCfg.ClientSecret = os.Getenv("EGOV_OIDC_CLIENT_SECRET") // a secret: from the environment only
+	var gw gatewayConfig
+	addGatewayFlags(fs, &gw)
 	fs.StringVar(&oidcCfg.IDNumberClaim, "oidc-id-claim", env("EGOV_OIDC_ID_CLAIM", "id_number"), "claim that carries the personal identification number (EGOV_OIDC_ID_CLAIM)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -105,12 +108,30 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dossiers := dossier.NewService(db, inserter, cat, blobs, cal, dossier.Config{PublicURL: *publicURL}, log)
+	gateway, err := gw.gateway(*publicURL, cfg.demo)
+	if err != nil {
+		return err
+	}
+	dcfg := dossier.Config{PublicURL: *publicURL}
+	var sandbox *payment.Sandbox
+	if gateway != nil {
+		dcfg.Gateway = gateway
+		if gw.useSandbox(cfg.demo) {
+			ipn := strings.TrimRight(*publicURL, "/") + "/api/v1/payments/vnpay/ipn"
+			if sandbox, err = gw.newSandbox(ipn, log); err != nil {
+				return err
+			}
+			defer sandbox.Close()
+			log.InfoContext(ctx, "payments go through the sandbox gateway: for demos only", "at", strings.TrimRight(*publicURL, "/")+sandboxPrefix)
+		}
+	}
+	dossiers := dossier.NewService(db, inserter, cat, blobs, cal, dcfg, log)
 
 	jcfg := jobs.Config{Logger: log, Workers: river.NewWorkers()}
 	jobs.AddHeartbeat(db, &jcfg)
 	notify.AddWorkers(jcfg.Workers, notify.NewMailer(smtpCfg, log))
 	dossiers.AddDeadlineSweep(&jcfg, dossier.SweepInterval)
+	dossiers.AddPaymentWorkers(&jcfg)
 	cab := cabinet.NewService(db, inserter, blobs, cabinet.Config{PublicURL: *publicURL}, log)
 	cab.AddReminders(&jcfg, time.Hour)
 	queue, err := jobs.New(db, jcfg)
@@ -129,8 +150,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
-	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Logger: log, Registry: reg, Version: version})
+	wcfg := web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
+		Logger: log, Registry: reg, Version: version}
+	if sandbox != nil {
+		wcfg.PaymentSandbox = sandbox
+	}
+	srv, err := web.NewServer(wcfg)
 	if err != nil {
 		return err
 	}

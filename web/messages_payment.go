@@ -1,0 +1,51 @@
+package web
+
+// Messages of online payment.
+func init() {
+	for k, v := range map[string][2]string{
+		"pay.fee":               {"Phí, lệ phí", "Fees and charges"},
+		"pay.line":              {"Nội dung", "Item"},
+		"pay.quantity":          {"Số lượng", "Quantity"},
+		"pay.amount":            {"Số tiền", "Amount"},
+		"pay.total":             {"Tổng số tiền phải nộp", "Total to pay"},
+		"pay.exemption":         {"Miễn, giảm", "Exemption"},
+		"pay.exemptions":        {"Đối tượng được miễn, giảm (khai trong biểu mẫu):", "Who pays less or nothing (say so on the form):"},
+		"pay.exempt":            {"miễn", "exempt"},
+		"pay.percent_due":       {"nộp %d%%", "pays %d%%"},
+		"pay.from_unit":         {"(tính từ đơn vị thứ %d)", "(from the %dth one)"},
+		"pay.when":              {"khi %s là %s", "when %s is %s"},
+		"pay.timing_submission": {"Phí, lệ phí được nộp trực tuyến sau khi nộp hồ sơ; cơ quan tiếp nhận hồ sơ khi đã nhận được tiền.", "The fee is paid online after you submit; the agency takes up the application once it is paid."},
+		"pay.timing_result":     {"Phí, lệ phí được nộp trực tuyến trước khi nhận kết quả; bạn có thể nộp ngay sau khi nộp hồ sơ.", "The fee is paid online before you receive the result; you may pay as soon as you submit."},
+		"pay.shown_after":       {"Số tiền chính xác được tính theo thông tin bạn khai và hiện trên trang hồ sơ trước khi thanh toán.", "The exact amount is computed from what you fill in and shown on the application's page before you pay."},
+		"pay.refund_note":       {"Nếu hồ sơ bị từ chối, tiền đã nộp được hoàn trả.", "If the application is refused, the fee is refunded."},
+		"pay.after_submit":      {"Bạn thanh toán sau khi nộp hồ sơ.", "You pay once the application is submitted."},
+		"pay.nothing_due":       {"Bạn thuộc đối tượng được miễn: không phải nộp tiền.", "You are exempt: nothing to pay."},
+		"pay.button":            {"Thanh toán trực tuyến %s", "Pay %s online"},
+		"pay.again":             {"Thanh toán lại %s", "Pay %s again"},
+		"pay.again_hint":        {"Nếu lần trước chưa hoàn tất (bạn đóng trang, ngân hàng từ chối, cổng thanh toán gián đoạn), bạn có thể thanh toán lại: hồ sơ chỉ bị thu một lần, khoản thu trùng được tự động hoàn trả.", "If an earlier attempt did not finish (you closed the page, the bank refused, the gateway was down), you may pay again: the application is charged once, and a double payment is refunded automatically."},
+		"pay.paid_at":           {"Đã thanh toán lúc %s.", "Paid at %s."},
+		"pay.unpaid":            {"Chưa nộp phí, lệ phí.", "The fee is not paid."},
+		"pay.attempts":          {"Các lần thanh toán", "Payment attempts"},
+		"pay.transaction":       {"mã giao dịch", "transaction"},
+		"pay.duplicate":         {"thanh toán trùng, được hoàn trả", "paid twice, refunded"},
+		"pay.receipt":           {"Biên lai %s số %s", "Receipt %s no. %s"},
+		"pay.receipt_number":    {"Biên lai điện tử ký hiệu %s, số %s, đã được lưu trong kho dữ liệu cá nhân của bạn.", "E-receipt series %s, number %s, is kept in your document store."},
+		"pay.download_receipt":  {"Tải biên lai điện tử (PDF)", "Download the e-receipt (PDF)"},
+		"pay.return_title":      {"Kết quả thanh toán", "Payment result"},
+		"pay.paid_heading":      {"Thanh toán thành công", "Payment received"},
+		"pay.paid_text":         {"Đã nhận %s cho hồ sơ %s.", "%s received for application %s."},
+		"pay.pending_heading":   {"Đang xác nhận thanh toán", "Confirming the payment"},
+		"pay.pending_text":      {"Cổng thanh toán chưa báo kết quả cho cơ quan. Hệ thống đang hỏi lại cổng thanh toán; vui lòng tải lại trang sau ít phút. Không thanh toán lại nếu ngân hàng đã trừ tiền.", "The gateway has not told the agency yet. We are asking it again; please reload in a few minutes. Do not pay again if your bank has already charged you."},
+		"pay.pending_paid_text": {"Ngân hàng báo đã trừ tiền; cơ quan đang chờ cổng thanh toán xác nhận. Vui lòng tải lại trang sau ít phút, không cần thanh toán lại.", "Your bank reports the payment; the agency is waiting for the gateway's confirmation. Please reload in a few minutes; there is no need to pay again."},
+		"pay.reload":            {"Tải lại trang", "Reload"},
+		"pay.cancelled_heading": {"Bạn đã hủy thanh toán", "You cancelled the payment"},
+		"pay.failed_heading":    {"Thanh toán không thành công", "The payment did not go through"},
+		"pay.not_taken":         {"Không có khoản tiền nào bị thu. Hồ sơ vẫn chờ nộp phí, lệ phí; bạn có thể thanh toán lại.", "Nothing was charged. The application still waits for its fee; you may pay again."},
+		"pay.refunded_heading":  {"Khoản thanh toán đã được hoàn trả", "This payment was refunded"},
+		"pay.back_to_dossier":   {"Về trang hồ sơ", "Back to the application"},
+		"pay.status_paid":       {"Đã nộp phí", "Fee paid"},
+		"pay.status_unpaid":     {"Chưa nộp phí", "Fee not paid"},
+	} {
+		messages[k] = v
+	}
+}
