@@ -16,8 +16,8 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/catalog"
-	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/payment"
 )
 
 //go:embed templates/*.html

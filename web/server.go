@@ -33,9 +33,9 @@ type Config struct {
 	// PaymentSandbox is the demo payment gateway, served under
 	// /sandbox/vnpay/; nil serves none.
 	PaymentSandbox http.Handler
-	Logger   *slog.Logger
-	Registry *prometheus.Registry // where HTTP metrics are registered; nil for none
-	Version  string
+	Logger         *slog.Logger
+	Registry       *prometheus.Registry // where HTTP metrics are registered; nil for none
+	Version        string
 }
 
 // Server is the platform's HTTP handler.
