@@ -300,6 +300,14 @@ func TestAuthorizationTable(t *testing.T) {
 			// citizens are refused; other officials do not find it.
 			{route: "POST /api/v1/dossiers/{ref}/actions", path: "/api/v1/dossiers/" + code + "/actions", body: `{"action":"forward"}`, all: 404,
 				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403, receiverX: 409, specialistX: 409, leaderX: 409, sysAdmin: 409}},
+			// Payments: the birth registration has no fee, so its applicant
+			// is told there is nothing to pay; the IPN answers every caller
+			// in the gateway's protocol (here: bad checksum).
+			{route: "GET /api/v1/dossiers/{ref}/payments", path: "/api/v1/dossiers/" + code + "/payments", all: 404, except: handlersOfX},
+			{route: "POST /api/v1/dossiers/{ref}/payments", path: "/api/v1/dossiers/" + code + "/payments", body: "{}", all: 404, except: aConflicts},
+			{route: "GET /api/v1/payments/vnpay/ipn", path: "/api/v1/payments/vnpay/ipn?vnp_TxnRef=x", all: 200},
+			{route: "GET /sandbox/vnpay/", path: "/sandbox/vnpay/paymentv2/vpcpay.html?vnp_TxnRef=x", all: 400},
+			{route: "POST /sandbox/vnpay/", path: "/sandbox/vnpay/paymentv2/pay", body: "token=x", all: 400},
 			{route: "GET /api/v1/dossiers/{ref}/apology", path: "/api/v1/dossiers/" + code + "/apology", all: 404, except: anonAPI},
 			{route: "GET /api/v1/agencies/{code}/dossiers", path: "/api/v1/agencies/" + agencyX + "/dossiers?queue=all", all: 403,
 				except: map[string]int{anonymous: 401, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}},
@@ -399,6 +407,8 @@ func TestAuthorizationTable(t *testing.T) {
 				except: map[string]int{anonymous: 303, citizenA: 403, receiverX: 409, specialistX: 409, leaderX: 409, sysAdmin: 409}},
 			{route: "GET /ho-so/{ref}/giay-tiep-nhan", path: "/ho-so/" + code + "/giay-tiep-nhan", all: 404, except: pageHandlersOfX},
 			{route: "GET /ho-so/{ref}/ket-qua", path: "/ho-so/" + code + "/ket-qua", all: 404, except: anonPage},
+			{route: "POST /ho-so/{ref}/thanh-toan", path: "/ho-so/" + code + "/thanh-toan", all: 404, except: pageConflicts},
+			{route: "GET /thanh-toan/ket-qua", path: "/thanh-toan/ket-qua?vnp_TxnRef=x", all: 400, except: anonPage},
 			{route: "GET /kho-giay-to", path: "/kho-giay-to", all: 200, except: anonPage},
 			{route: "POST /kho-giay-to", path: "/kho-giay-to", all: 400, except: anonPage},
 			{route: "GET /giay-to/{id}", path: "/giay-to/" + paper, all: 404, except: pageHandlersOfX},

@@ -481,3 +481,31 @@ func TestPaymentFaults(t *testing.T) {
 		})
 	}, jobs.Migrate)
 }
+
+// TestPaymentAnswersMatchOpenAPI holds the payment routes' answers, and a
+// dossier and its tracking with a fee, against the OpenAPI document.
+func TestPaymentAnswersMatchOpenAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		doc, router := openAPI(t)
+		c := openAPIChecker{doc: doc, router: router}
+		c.check(t, w.exchange(t, anonymous, "GET", "/api/v1/procedures/"+residenceProc, nil, ""), 200)
+		d := w.submitFee(t, copiesProc, map[string]any{"so_ban_sao": 2})
+		c.check(t, w.exchange(t, citizenA, "GET", "/api/v1/dossiers/"+d.Code, nil, ""), 200)
+		c.check(t, w.exchange(t, anonymous, "GET", "/api/v1/tracking/"+d.Code, nil, ""), 200)
+		started := w.exchange(t, citizenA, "POST", "/api/v1/dossiers/"+d.Code+"/payments", nil, "{}")
+		c.check(t, started, 201)
+		var s struct {
+			PayURL string `json:"pay_url"`
+		}
+		json.Unmarshal(started.body, &s)
+		action, token := w.openPayPage(t, s.PayURL)
+		ret, _ := url.Parse(w.decide(t, action, token, "pay"))
+		c.check(t, w.exchange(t, citizenA, "GET", "/api/v1/dossiers/"+d.Code+"/payments", nil, ""), 200)
+		c.check(t, w.exchange(t, citizenA, "POST", "/api/v1/dossiers/"+d.Code+"/payments", nil, "{}"), 409)
+		c.check(t, w.exchange(t, anonymous, "GET", "/api/v1/payments/vnpay/ipn?"+ret.RawQuery, nil, ""), 200)
+		c.check(t, w.exchange(t, citizenA, "GET", "/api/v1/dossiers/"+d.Code, nil, ""), 200)
+		c.check(t, w.exchange(t, receiverX, "GET", "/api/v1/agencies/"+agencyX+"/dossiers?queue=all", nil, ""), 200)
+		c.check(t, w.exchange(t, citizenA, "GET", "/api/v1/dossiers", nil, ""), 200)
+	}, jobs.Migrate)
+}

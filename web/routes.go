@@ -102,7 +102,8 @@ func addRoutes(mux *routeTable, s *Server) {
 	}
 	mux.Handle("/api/", s.apiNotFound())
 	if s.cfg.PaymentSandbox != nil {
-		mux.Handle("/sandbox/vnpay/", s.cfg.PaymentSandbox)
+		mux.Handle("GET /sandbox/vnpay/", s.cfg.PaymentSandbox)
+		mux.Handle("POST /sandbox/vnpay/", s.cfg.PaymentSandbox)
 	}
 
 	// Portal pages.
