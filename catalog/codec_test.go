@@ -129,6 +129,25 @@ func TestValidateProcedure(t *testing.T) {
 		{"ways", func(p *egov.Procedure) { p.Ways = nil }},
 		{"ways[0].channel", func(p *egov.Procedure) { p.Ways[0].Channel = "fax" }},
 		{"ways[0].fees[0].amount", func(p *egov.Procedure) { p.Ways[0].Fees[0].Amount = -1 }},
+		{"ways[0].fees[0].per", func(p *egov.Procedure) { p.Ways[0].Fees[0].Per = "full_name" }},
+		{"ways[0].fees[0].free_units", func(p *egov.Procedure) { p.Ways[0].Fees[0].FreeUnits = 2 }},
+		{"ways[0].fees[0].when.field", func(p *egov.Procedure) {
+			p.Ways[0].Fees[0].When = &egov.FeeCondition{Field: "full_name", Values: []string{"x"}}
+		}},
+		{"ways[0].fees[0].when.values[0]", func(p *egov.Procedure) {
+			p.FormFields = append(p.FormFields, egov.FormField{Name: "truong_hop", Label: "Trường hợp", Type: egov.FieldChoice, Options: []string{"Cấp mới", "Cấp lại"}})
+			p.Ways[0].Fees[0].When = &egov.FeeCondition{Field: "truong_hop", Values: []string{"Cấp đổi"}}
+		}},
+		{"fee_policy.timing", func(p *egov.Procedure) { p.FeePolicy = &egov.FeePolicy{Timing: "later"} }},
+		{"fee_policy.exemptions[0].age_field", func(p *egov.Procedure) {
+			p.FeePolicy = &egov.FeePolicy{Exemptions: []egov.FeeExemption{{Name: "Trẻ em", MaxAge: 16, AgeField: "full_name"}}}
+		}},
+		{"fee_policy.exemptions[0].percent", func(p *egov.Procedure) {
+			p.FeePolicy = &egov.FeePolicy{Exemptions: []egov.FeeExemption{{Name: "Người cao tuổi", Percent: 150, MinAge: 60, AgeField: "full_name"}}}
+		}},
+		{"fee_policy.exemptions[0]", func(p *egov.Procedure) {
+			p.FeePolicy = &egov.FeePolicy{Exemptions: []egov.FeeExemption{{Name: "Ai cũng được"}}}
+		}},
 		{"components", func(p *egov.Procedure) { p.Components = nil }},
 		{"components[0].copies", func(p *egov.Procedure) { p.Components[0].Originals = 0 }},
 		{"components[1].code", func(p *egov.Procedure) { p.Components = append(p.Components, p.Components[0]) }},
