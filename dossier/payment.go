@@ -242,7 +242,7 @@ func (s *Service) StartPayment(ctx context.Context, actor *identity.Account, ref
 		}
 		// If neither the IPN nor the payer's return settles it, the gateway
 		// is asked once the payer's time is up.
-		return s.queueSettle(ctx, tx, p.ID, p.ExpiresAt.Add(time.Minute))
+		return s.queueSettle(ctx, tx, SettlePaymentArgs{PaymentID: p.ID, After: "expiry"}, p.ExpiresAt.Add(time.Minute))
 	})
 	if err != nil {
 		return Payment{}, "", err
@@ -341,7 +341,9 @@ func (s *Service) PaymentReturn(ctx context.Context, q url.Values) (Payment, pay
 		return p, res, err
 	}
 	if p.Status == PaymentPending {
-		if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return s.queueSettle(ctx, tx, p.ID, time.Time{}) }); err != nil {
+		if err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			return s.queueSettle(ctx, tx, SettlePaymentArgs{PaymentID: p.ID, After: "return"}, time.Time{})
+		}); err != nil {
 			return p, res, err
 		}
 	}
@@ -370,17 +372,18 @@ func outcome(res payment.Result) PaymentStatus {
 // and the e-mail. A success for a dossier that another payment already paid
 // is recorded, marked duplicate, and refunded by a job.
 func (s *Service) settle(ctx context.Context, p Payment, res payment.Result, by string) (Payment, error) {
-	d, err := s.load(ctx, s.db, p.DossierID)
-	if err != nil {
-		return p, err
-	}
 	var heading slip.Heading
 	if res.Success {
+		var err error
 		if heading, err = s.heading(ctx, p.AgencyCode); err != nil {
 			return p, err
 		}
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		d, err := s.load(ctx, tx, p.DossierID)
+		if err != nil {
+			return err
+		}
 		now := s.now()
 		p.Status, p.ResponseCode, p.TransactionNo = outcome(res), res.ResponseCode, res.TransactionNo
 		p.BankCode, p.CardType, p.ConfirmedBy, p.ConfirmedAt = res.BankCode, res.CardType, by, &now
@@ -582,11 +585,11 @@ func (s *Service) RefundPayment(ctx context.Context, id int64, reason string) (P
 	if err != nil && !errors.Is(err, payment.ErrAlreadyRefunded) {
 		return p, fmt.Errorf("refund payment %s: %w", p.TxnRef, err)
 	}
-	d, err := s.load(ctx, s.db, p.DossierID)
-	if err != nil {
-		return p, err
-	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		d, err := s.load(ctx, tx, p.DossierID)
+		if err != nil {
+			return err
+		}
 		now := s.now()
 		p.Status, p.RefundReason, p.RefundTransactionNo, p.RefundedAt = PaymentRefunded, reason, rr.TransactionNo, &now
 		r, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'refunded', refund_reason = $1, refund_transaction_no = $2,
@@ -620,6 +623,9 @@ func (s *Service) RefundPayment(ctx context.Context, id int64, reason string) (P
 // time is up.
 type SettlePaymentArgs struct {
 	PaymentID int64 `json:"payment_id"`
+	// After is what the job follows: "expiry" (the payer's time is up)
+	// or "return" (the payer came back before the IPN).
+	After string `json:"after"`
 }
 
 // Kind is River's name of the job.
@@ -634,11 +640,14 @@ type RefundPaymentArgs struct {
 // Kind is River's name of the job.
 func (RefundPaymentArgs) Kind() string { return "payment_refund" }
 
-func (s *Service) queueSettle(ctx context.Context, tx *sql.Tx, id int64, at time.Time) error {
+// queueSettle queues a settle job in tx. A payer reloading the return page
+// makes at most one job a minute.
+func (s *Service) queueSettle(ctx context.Context, tx *sql.Tx, args SettlePaymentArgs, at time.Time) error {
 	if s.queue == nil {
 		return nil
 	}
-	return s.queue.InsertTx(ctx, tx, SettlePaymentArgs{PaymentID: id}, &river.InsertOpts{ScheduledAt: at, MaxAttempts: 25})
+	return s.queue.InsertTx(ctx, tx, args, &river.InsertOpts{ScheduledAt: at, MaxAttempts: 25,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}})
 }
 
 func (s *Service) queueRefund(ctx context.Context, tx *sql.Tx, id int64, reason string) error {

@@ -371,9 +371,15 @@ func TestPaymentFaults(t *testing.T) {
 			if d.Fee == nil || d.Fee.Total != 24000 || d.Fee.Lines[0].Quantity != 3 || d.Fee.Timing != "result" {
 				t.Fatalf("fee of 3 copies = %+v, want 24000 due before the result", d.Fee)
 			}
-			_, page := w.payAll(t, d.Code, "pay")
+			ret, page := w.payAll(t, d.Code, "pay")
 			if !strings.Contains(page, "Đang xác nhận") {
 				t.Fatalf("return with no IPN:\n%s", page)
+			}
+			// Reloading the page asks the gateway no more often.
+			jobsAfterReturn := countJobs(t, db, "payment_settle")
+			w.browse(t, citizenA, "GET", ret, nil)
+			if n := countJobs(t, db, "payment_settle"); n != jobsAfterReturn {
+				t.Errorf("a reload queued another settle job: %d, was %d", n, jobsAfterReturn)
 			}
 			p := w.payments(t, d.Code)[0]
 			if p.Status != "pending" {
