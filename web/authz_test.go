@@ -157,7 +157,15 @@ func (w *world) do(t *testing.T, who, method, path, body string) (int, string) {
 			req.AddCookie(&http.Cookie{Name: "egov_session", Value: c})
 		}
 	}
-	client := w.ts.Client()
+	res, b := w.roundTrip(t, req)
+	return res.StatusCode, string(b)
+}
+
+// roundTrip sends req as a browser that shows every redirect rather than
+// following it, and reads the whole answer.
+func (w *world) roundTrip(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	client := *w.ts.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	client.Timeout = 30 * time.Second
 	res, err := client.Do(req)
@@ -166,7 +174,7 @@ func (w *world) do(t *testing.T, who, method, path, body string) (int, string) {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return res, b
 }
 
 // rule is one route of the authorization table: its request, the answer

@@ -125,15 +125,7 @@ func (w *world) browse(t *testing.T, who, method, u string, form url.Values) (*h
 	if c := w.cookies[who]; c != "" {
 		req.AddCookie(&http.Cookie{Name: "egov_session", Value: c})
 	}
-	client := *w.ts.Client()
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	client.Timeout = 30 * time.Second
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	res, b := w.roundTrip(t, req)
 	return res, string(b)
 }
 
