@@ -51,6 +51,8 @@ Usage:
   egov import catalog [flags] FILE   import procedures (.json or .csv)
   egov export catalog [flags]    write all procedures (--format json|csv)
   egov verify-audit [flags]      check the audit log's hash chain
+  egov payments reconcile --date YYYY-MM-DD [--agency CODE] [flags]
+                                 check a day's payments against the gateway
   egov official add [flags] < password   create an official of an agency
   egov version
 
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdOfficialAdd(ctx, args[2:], stdin, stdout, stderr)
 	case "verify-audit":
 		return cmdVerifyAudit(ctx, args[1:], stdout, stderr)
+	case "payments":
+		return cmdPayments(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "egov", version)
 		return nil

@@ -132,6 +132,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	notify.AddWorkers(jcfg.Workers, notify.NewMailer(smtpCfg, log))
 	dossiers.AddDeadlineSweep(&jcfg, dossier.SweepInterval)
 	dossiers.AddPaymentWorkers(&jcfg)
+	dossiers.AddReconciliation(&jcfg)
 	cab := cabinet.NewService(db, inserter, blobs, cabinet.Config{PublicURL: *publicURL}, log)
 	cab.AddReminders(&jcfg, time.Hour)
 	queue, err := jobs.New(db, jcfg)
