@@ -424,6 +424,12 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "GET /mot-cua", path: "/mot-cua", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, specialistX: 200, leaderX: 200, sysAdmin: 200}},
 			{route: "POST /mot-cua/phan-cong", path: "/mot-cua/phan-cong", body: "code=" + code, all: 403,
 				except: map[string]int{anonymous: 303, receiverX: 400, specialistX: 400, leaderX: 400, sysAdmin: 400}},
+			// Payment reconciliation: leaders and administrators of the
+			// collecting agency (Y's administrator sees Y's).
+			{route: "GET /mot-cua/doi-soat", path: "/mot-cua/doi-soat", all: 403,
+				except: map[string]int{anonymous: 303, leaderX: 200, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "POST /mot-cua/doi-soat", path: "/mot-cua/doi-soat", body: "ngay=hom-qua", all: 403,
+				except: map[string]int{anonymous: 303, leaderX: 400, adminX: 400, officialY: 400, sysAdmin: 400}},
 			{route: "GET /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan?thu-tuc=1.001193", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
 			{route: "POST /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
 			// The process editor: administrators of X, and system

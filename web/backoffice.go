@@ -160,6 +160,8 @@ type queuePage struct {
 	Errors      egov.FieldErrors
 	Alert       string
 	Notice      string
+	// MayReconcile: the caller sees the agency's payment reconciliation.
+	MayReconcile bool
 }
 
 // officialAgency is the agency whose back office the caller sees: theirs,
@@ -201,7 +203,8 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, a *identity
 	if n := r.URL.Query().Get("da-giao"); n != "" && notice == "" {
 		notice = translate(language(r), "queue.assigned", n)
 	}
-	page := queuePage{View: view, Notice: notice, Errors: errs, AgencyName: view.Agency}
+	page := queuePage{View: view, Notice: notice, Errors: errs, AgencyName: view.Agency,
+		MayReconcile: s.cfg.Dossiers.PaymentsEnabled() && mayReconcile(a, view.Agency)}
 	if ag, err := s.cfg.Catalog.Agency(r.Context(), view.Agency); err == nil {
 		page.AgencyName = ag.Name
 	}

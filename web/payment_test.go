@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/payment"
@@ -267,6 +268,14 @@ func TestPaymentCitizenPath(t *testing.T) {
 		// Paying again is refused in words.
 		if res, page := w.browse(t, citizenA, "POST", "/ho-so/"+d.Code+"/thanh-toan", url.Values{}); res.StatusCode != 409 || !strings.Contains(page, "đã được thanh toán") {
 			t.Errorf("second payment: %d", res.StatusCode)
+		}
+		// The agency's leader reconciles the day: everything matches.
+		today := time.Now().In(calendar.Vietnam).Format("2006-01-02")
+		if res, body := w.browse(t, leaderX, "POST", "/mot-cua/doi-soat", url.Values{"ngay": {today}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("reconcile: %d %s", res.StatusCode, body)
+		} else if res, page := w.browse(t, leaderX, "GET", res.Header.Get("Location"), nil); res.StatusCode != 200 ||
+			!strings.Contains(page, "Mọi giao dịch đều khớp") || !strings.Contains(page, "10.000 đ") {
+			t.Errorf("reconciliation page: %d\n%s", res.StatusCode, page)
 		}
 		var paid, audits int
 		db.QueryRow(`SELECT COUNT(*) FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id WHERE d.code = $1 AND h.action = 'paid'`, d.Code).Scan(&paid)

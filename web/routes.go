@@ -157,6 +157,8 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("GET /ho-so/{ref}/ket-qua", s.pageDossierResult())
 		mux.Handle("POST /ho-so/{ref}/thanh-toan", s.pagePay())
 		mux.Handle("GET /thanh-toan/ket-qua", s.pagePaymentReturn())
+		mux.Handle("GET /mot-cua/doi-soat", s.pageReconcile())
+		mux.Handle("POST /mot-cua/doi-soat", s.pageRunReconcile())
 		mux.Handle("GET /kho-giay-to", s.pageDocuments())
 		mux.Handle("POST /kho-giay-to", s.pageDocuments())
 		mux.Handle("GET /giay-to/{id}", s.pageDocument())
