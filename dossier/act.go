@@ -221,6 +221,11 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 		if err := update(ctx, tx, &d, now); err != nil {
 			return err
 		}
+		if d.Status == StatusRefused {
+			if err := s.refundClosed(ctx, tx, &d, &proc); err != nil {
+				return err
+			}
+		}
 		id = d.ID
 		return s.record(ctx, tx, &d, e, req)
 	})
@@ -276,9 +281,6 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, actor *identity.Account
 			return e, err
 		}
 		d.Status, d.FinishedAt, d.PausedAt = StatusRefused, &now, nil
-		if err := s.refundOnRefusal(ctx, tx, d, proc); err != nil {
-			return e, err
-		}
 	case ActAssign:
 		if err := s.checkAssignee(ctx, tx, d, in.AssigneeID); err != nil {
 			return e, err

@@ -639,6 +639,11 @@ func (s *Service) Supplement(ctx context.Context, actor *identity.Account, ref s
 	for k, v := range dfe {
 		fe[k] = v
 	}
+	for _, name := range feeFields(p) {
+		if fmt.Sprint(cur.Data[name]) != fmt.Sprint(clean[name]) {
+			fe["data."+name] = "Thông tin này dùng để tính phí, lệ phí đã chốt khi nộp hồ sơ nên không sửa khi bổ sung được. Nếu cần thay đổi, vui lòng liên hệ cơ quan giải quyết."
+		}
+	}
 	if len(fe) > 0 {
 		return Dossier{}, fe
 	}
@@ -741,6 +746,11 @@ func (s *Service) applicantChange(ctx context.Context, actor *identity.Account, 
 		}
 		if err := update(ctx, tx, &d, now); err != nil {
 			return err
+		}
+		if d.Status == StatusWithdrawn {
+			if err := s.refundClosed(ctx, tx, &d, nil); err != nil {
+				return err
+			}
 		}
 		id = d.ID
 		return s.record(ctx, tx, &d, e, req)

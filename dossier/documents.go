@@ -134,6 +134,11 @@ func (s *Service) Document(ctx context.Context, actor *identity.Account, id int6
 		return doc, refuse(egov.ErrForbidden, "Vui lòng đăng nhập.")
 	}
 	if doc.OwnerID == actor.ID {
+		if doc.Kind == DocumentResult && doc.DossierCode != "" {
+			if err := s.resultReleased(ctx, doc.DossierCode); err != nil {
+				return Document{}, err
+			}
+		}
 		return doc, nil
 	}
 	if actor.Kind == identity.KindOfficial {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,7 +118,11 @@ func (s *Service) paymentHolds(d *Dossier, p *egov.Procedure, a Action) bool {
 	if !s.PaymentsEnabled() || d.Channel == ChannelCounter || !d.AwaitingPayment() {
 		return false
 	}
-	return a == ActReturnResult || a == ActReceive && p.FeeTiming() == egov.PayAtSubmission
+	timing := p.FeeTiming()
+	if d.Fee != nil && d.Fee.Timing != "" {
+		timing = d.Fee.Timing // as fixed at submission
+	}
+	return a == ActReturnResult || a == ActReceive && timing == egov.PayAtSubmission
 }
 
 func (s *Service) paymentHoldError(d *Dossier, a Action) error {
@@ -311,6 +316,12 @@ func (s *Service) HandleIPN(ctx context.Context, q url.Values) payment.IPNAnswer
 		return payment.IPNInvalidAmount()
 	}
 	if p.Status != PaymentPending {
+		if res.Success && p.Status != PaymentPaid && p.Status != PaymentRefunded {
+			// Money taken for a payment recorded as not paid: the
+			// reconciliation lists it; an official must settle it by hand.
+			s.log.Error("payment IPN: the gateway took money for a payment recorded as not paid",
+				"txn_ref", p.TxnRef, "status", string(p.Status), "amount", res.Amount, "transaction_no", res.TransactionNo)
+		}
 		return payment.IPNAlreadyConfirmed()
 	}
 	switch _, err := s.settle(ctx, p, res, "ipn"); {
@@ -401,8 +412,10 @@ func (s *Service) settle(ctx context.Context, p Payment, res payment.Result, by 
 		if err != nil {
 			return fmt.Errorf("settle payment %s: %w", p.TxnRef, err)
 		}
-		if n, err := r.RowsAffected(); err != nil || n != 1 {
-			return errors.Join(errSettled, err)
+		if n, err := r.RowsAffected(); err != nil {
+			return fmt.Errorf("settle payment %s: %w", p.TxnRef, err)
+		} else if n != 1 {
+			return errSettled
 		}
 		if err := s.auditPayment(ctx, tx, nil, Request{}, &p, "payment."+string(p.Status)); err != nil {
 			return err
@@ -427,6 +440,20 @@ func (s *Service) settle(ctx context.Context, p Payment, res payment.Result, by 
 		d.PaidAt = p.PaidAt
 		if err := s.issueFeeReceipt(ctx, tx, &d, &p, heading, now); err != nil {
 			return err
+		}
+		// Read again now that the update holds the dossier's row: an
+		// official or the applicant who closed it meanwhile has committed.
+		// Money for a dossier refused or withdrawn before it arrived pays
+		// for nothing and goes back.
+		var status Status
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM dossiers WHERE id = $1`, d.ID).Scan(&status); err != nil {
+			return fmt.Errorf("dossier %s paid: %w", d.Code, err)
+		}
+		if status == StatusRefused || status == StatusWithdrawn {
+			d.Status = status
+			if err := s.queueRefund(ctx, tx, p.ID, "Hồ sơ đã kết thúc ("+strings.ToLower(StatusName(status))+") trước khi nhận được tiền"); err != nil {
+				return err
+			}
 		}
 		d.UpdatedAt = now
 		details := map[string]any{"amount": p.Amount, "txn_ref": p.TxnRef, "receipt": p.ReceiptSeries + " " + p.ReceiptNumber}
@@ -454,7 +481,9 @@ func (s *Service) mailApplicant(ctx context.Context, tx *sql.Tx, d *Dossier, sub
 // collecting agency's series of the year, renders it and keeps it in the
 // payer's document store.
 func (s *Service) issueFeeReceipt(ctx context.Context, tx *sql.Tx, d *Dossier, p *Payment, h slip.Heading, now time.Time) error {
-	year := now.In(calendar.Vietnam).Year()
+	// The series is the year of the payment, the date the receipt bears,
+	// even when the gateway confirms it after New Year.
+	year := p.PaidAt.In(calendar.Vietnam).Year()
 	var n int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO receipt_series (agency_code, year, last) VALUES ($1, $2, 1)
 		ON CONFLICT (agency_code, year) DO UPDATE SET last = receipt_series.last + 1 RETURNING last`,
@@ -554,21 +583,32 @@ func (s *Service) SettlePayment(ctx context.Context, id int64) (Payment, error) 
 	return p, err
 }
 
-// refundOnRefusal queues the refund of a refused dossier's fee when its
-// procedure's law gives it back.
-func (s *Service) refundOnRefusal(ctx context.Context, tx *sql.Tx, d *Dossier, p *egov.Procedure) error {
-	if d.PaidAt == nil || p.FeePolicy == nil || !p.FeePolicy.RefundOnRefusal || !s.PaymentsEnabled() {
+// refundClosed queues the refund of the fee paid online for d, which tx
+// has just refused or withdrawn: always for a withdrawal (nothing was
+// done), for a refusal when the procedure's law gives the fee back. It
+// runs after the dossier's update, which holds its row: a payment settled
+// concurrently has committed by then, or will see the closed status and
+// refund itself (see settle).
+func (s *Service) refundClosed(ctx context.Context, tx *sql.Tx, d *Dossier, p *egov.Procedure) error {
+	if !s.PaymentsEnabled() {
 		return nil
+	}
+	reason := "Hồ sơ đã được rút"
+	if d.Status == StatusRefused {
+		if p.FeePolicy == nil || !p.FeePolicy.RefundOnRefusal {
+			return nil
+		}
+		reason = "Hồ sơ bị từ chối giải quyết"
 	}
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM payments WHERE dossier_id = $1 AND status = 'paid' AND duplicate = $2`, d.ID, false).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil // paid at the counter: refunded there
+		return nil // not paid, or paid at the counter: refunded there
 	}
 	if err != nil {
 		return fmt.Errorf("refund of %s: %w", d.Code, err)
 	}
-	return s.queueRefund(ctx, tx, id, "Hồ sơ bị từ chối giải quyết")
+	return s.queueRefund(ctx, tx, id, reason)
 }
 
 // RefundPayment gives back a paid payment through the gateway and records
@@ -597,8 +637,10 @@ func (s *Service) RefundPayment(ctx context.Context, id int64, reason string) (P
 		if err != nil {
 			return fmt.Errorf("refund payment %s: %w", p.TxnRef, err)
 		}
-		if n, err := r.RowsAffected(); err != nil || n != 1 {
-			return errors.Join(errSettled, err)
+		if n, err := r.RowsAffected(); err != nil {
+			return fmt.Errorf("refund payment %s: %w", p.TxnRef, err)
+		} else if n != 1 {
+			return errSettled
 		}
 		if err := s.auditPayment(ctx, tx, nil, Request{}, &p, "payment.refunded"); err != nil {
 			return err
@@ -685,6 +727,11 @@ type refundWorker struct {
 
 func (w *refundWorker) Work(ctx context.Context, job *river.Job[RefundPaymentArgs]) error {
 	p, err := w.svc.RefundPayment(ctx, job.Args.PaymentID, job.Args.Reason)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		w.svc.log.Error("refund given up: refund this payment by hand at the gateway", "payment", job.Args.PaymentID,
+			"reason", job.Args.Reason, "err", err)
+		return err
+	}
 	if err != nil {
 		w.svc.log.Warn("refund failed; will try again", "payment", job.Args.PaymentID, "err", err)
 		return err
@@ -704,4 +751,51 @@ func (s *Service) AddPaymentWorkers(cfg *jobs.Config) {
 // the result of d: level 4 hands the result over online once it is paid.
 func (s *Service) ResultWithheld(d *Dossier) bool {
 	return s.PaymentsEnabled() && d.Channel != ChannelCounter && d.AwaitingPayment()
+}
+
+// feeFields are the form fields p's bill is computed from: quantities,
+// cases and the exemptions' birth dates and groups. They are fixed once the
+// dossier is submitted, with the bill.
+func feeFields(p *egov.Procedure) []string {
+	var out []string
+	add := func(name string) {
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, f := range p.OnlineFees() {
+		add(f.Per)
+		if f.When != nil {
+			add(f.When.Field)
+		}
+	}
+	if p.FeePolicy != nil {
+		for _, ex := range p.FeePolicy.Exemptions {
+			add(ex.AgeField)
+			if ex.When != nil {
+				add(ex.When.Field)
+			}
+		}
+	}
+	return out
+}
+
+// resultReleased refuses the applicant the result of the dossier code
+// while its fee is due online (see ResultWithheld): the result is in the
+// applicant's store from approval, but handed over once paid.
+func (s *Service) resultReleased(ctx context.Context, code string) error {
+	if !s.PaymentsEnabled() {
+		return nil
+	}
+	var d Dossier
+	var fee int64
+	var paid bool
+	err := s.db.QueryRowContext(ctx, `SELECT channel, fee_total, paid_at IS NOT NULL FROM dossiers WHERE code = $1`, code).Scan(&d.Channel, &fee, &paid)
+	if err != nil {
+		return fmt.Errorf("result of %s: %w", code, err)
+	}
+	if d.Channel != ChannelCounter && fee > 0 && !paid {
+		return refuse(egov.ErrForbidden, fmt.Sprintf("Kết quả của hồ sơ %s được trả sau khi bạn nộp phí, lệ phí (%s đồng): vui lòng thanh toán trên trang hồ sơ.", code, payment.FormatDong(fee)))
+	}
+	return nil
 }

@@ -181,6 +181,12 @@ func judge(p Payment, a gatewayAnswer, now time.Time) (verdict, string) {
 	case PaymentPaid:
 		switch st {
 		case gwSuccess:
+			if gwAmount == p.Amount && p.Duplicate {
+				// A second payment of a dossier already paid is refunded
+				// by a job at once; still taken, it is owed to the payer.
+				return verdictMismatch, fmt.Sprintf("Giao dịch %s là khoản thanh toán trùng (hồ sơ %s đã được thanh toán bằng giao dịch khác) nhưng chưa được hoàn trả %s cho người nộp. Yêu cầu hoàn tiền qua cổng thanh toán.",
+					ref, p.DossierCode, dong(p.Amount))
+			}
 			if gwAmount == p.Amount {
 				return verdictMatch, ""
 			}

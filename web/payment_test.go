@@ -476,6 +476,79 @@ func TestPaymentFaults(t *testing.T) {
 			}
 		})
 
+		t.Run("paid after the refusal", func(t *testing.T) {
+			d := w.submitFee(t, residenceProc, nil)
+			action, token := w.openPayPage(t, w.startPay(t, d.Code))
+			if code, body := w.act(t, receiverX, d.Code, `{"action":"refuse","comment":"Thiếu giấy tờ chỗ ở"}`); code != 200 {
+				t.Fatalf("refuse: %d %s", code, body)
+			}
+			jobsBefore := countJobs(t, db, "payment_refund")
+			w.decide(t, action, token, "pay") // the payer was still on the gateway's page
+			p := w.payments(t, d.Code)[0]
+			if p.Status != "paid" || countJobs(t, db, "payment_refund") != jobsBefore+1 {
+				t.Fatalf("money for a refused dossier: %+v, refund jobs %d (was %d)", p, countJobs(t, db, "payment_refund"), jobsBefore)
+			}
+			if got, err := w.svc.RefundPayment(ctx, p.ID, "Hồ sơ đã kết thúc"); err != nil || got.Status != dossier.PaymentRefunded {
+				t.Errorf("refund: %+v %v", got, err)
+			}
+		})
+
+		t.Run("withdrawn after paying", func(t *testing.T) {
+			d := w.submitFee(t, copiesProc, map[string]any{"so_ban_sao": 1})
+			w.payAll(t, d.Code, "pay")
+			jobsBefore := countJobs(t, db, "payment_refund")
+			res, body := w.send(t, citizenA, "POST", "/api/v1/dossiers/"+d.Code+"/withdraw", nil, `{"reason":"Nộp nhầm"}`)
+			if res.StatusCode != 200 || countJobs(t, db, "payment_refund") != jobsBefore+1 {
+				t.Fatalf("withdraw: %d %s; refund jobs %d (was %d)", res.StatusCode, body, countJobs(t, db, "payment_refund"), jobsBefore)
+			}
+		})
+
+		t.Run("result held until paid", func(t *testing.T) {
+			d := w.submitFee(t, copiesProc, map[string]any{"so_ban_sao": 2})
+			// Paid before the result: the dossier is received unpaid.
+			for _, step := range []struct{ who, body string }{
+				{receiverX, `{"action":"receive"}`}, {specialistX, `{"action":"forward"}`},
+				{leaderX, `{"action":"approve","generate_result":true}`},
+			} {
+				if code, body := w.act(t, step.who, d.Code, step.body); code != 200 {
+					t.Fatalf("%s: %d %s", step.body, code, body)
+				}
+			}
+			var resultID int64
+			db.QueryRow(`SELECT result_document_id FROM dossiers WHERE code = $1`, d.Code).Scan(&resultID)
+			if res, page := w.browse(t, citizenA, "GET", fmt.Sprintf("/giay-to/%d", resultID), nil); res.StatusCode != 403 || !strings.Contains(page, "sau khi bạn nộp phí") {
+				t.Errorf("result before paying: %d", res.StatusCode)
+			}
+			if res, _ := w.send(t, citizenA, "GET", "/api/v1/dossiers/"+d.Code+"/result", nil, ""); res.StatusCode != 404 {
+				t.Errorf("result API before paying: %d", res.StatusCode)
+			}
+			if code, body := w.act(t, receiverX, d.Code, `{"action":"return_result"}`); code != 409 || !strings.Contains(body, "chưa nộp phí") {
+				t.Errorf("return unpaid: %d %s", code, body)
+			}
+			w.payAll(t, d.Code, "pay")
+			if res, pdf := w.browse(t, citizenA, "GET", fmt.Sprintf("/giay-to/%d", resultID), nil); res.StatusCode != 200 || !strings.HasPrefix(pdf, "%PDF") {
+				t.Errorf("result once paid: %d", res.StatusCode)
+			}
+			if code, body := w.act(t, receiverX, d.Code, `{"action":"return_result"}`); code != 200 {
+				t.Errorf("return paid: %d %s", code, body)
+			}
+		})
+
+		t.Run("a supplement does not change the fee", func(t *testing.T) {
+			d := w.submitFee(t, copiesProc, map[string]any{"so_ban_sao": 1})
+			if code, body := w.act(t, receiverX, d.Code, `{"action":"request_supplement","comment":"Ghi rõ nơi đã đăng ký"}`); code != 200 {
+				t.Fatalf("request supplement: %d %s", code, body)
+			}
+			res, body := w.send(t, citizenA, "POST", "/api/v1/dossiers/"+d.Code+"/supplement", nil,
+				`{"comment":"Bổ sung","data":{"so_ban_sao":10,"noi_da_dang_ky":"UBND phường Hàng Bạc"}}`)
+			if res.StatusCode != 400 || !strings.Contains(string(body), "data.so_ban_sao") {
+				t.Fatalf("supplement changing the fee: %d %s", res.StatusCode, body)
+			}
+			if got := w.feeDossier(t, citizenA, d.Code); got.Fee.Total != 8000 || got.Status != "supplement_requested" {
+				t.Errorf("after the refused supplement: fee %d, status %s", got.Fee.Total, got.Status)
+			}
+		})
+
 		t.Run("cancelled, then paid", func(t *testing.T) {
 			d := w.submitFee(t, copiesProc, map[string]any{"so_ban_sao": 1})
 			_, page := w.payAll(t, d.Code, "cancel")

@@ -40,12 +40,17 @@ func (g *gatewayConfig) useSandbox(demo bool) bool {
 }
 
 // gateway returns the configured gateway, nil when payments are off.
-// publicURL is where the sandbox is reached when it is used.
+// publicURL is where the sandbox is reached when it is used. The sandbox
+// never takes a real merchant's code or secret, and is refused beside a
+// real gateway: anybody who reaches it can "pay".
 func (g *gatewayConfig) gateway(publicURL string, demo bool) (*payment.VNPay, error) {
+	if g.sandbox && g.payURL != "" {
+		return nil, usageError{"--payment-sandbox cannot be used with --vnpay-pay-url: the sandbox lets anybody pay without paying"}
+	}
 	if g.useSandbox(demo) {
 		base := strings.TrimRight(publicURL, "/") + sandboxPrefix
 		return &payment.VNPay{BaseURL: base + "/paymentv2/vpcpay.html", QueryURL: base + "/merchant_webapi/api/transaction",
-			TmnCode: g.sandboxTmnCode(), HashSecret: g.sandboxSecret()}, nil
+			TmnCode: sandboxTmnCode, HashSecret: sandboxSecret}, nil
 	}
 	if g.payURL == "" {
 		return nil, nil
@@ -56,24 +61,10 @@ func (g *gatewayConfig) gateway(publicURL string, demo bool) (*payment.VNPay, er
 	return &payment.VNPay{BaseURL: g.payURL, QueryURL: g.queryURL, TmnCode: g.tmnCode, HashSecret: g.secret}, nil
 }
 
-func (g *gatewayConfig) sandboxTmnCode() string {
-	if g.tmnCode != "" {
-		return g.tmnCode
-	}
-	return sandboxTmnCode
-}
-
-func (g *gatewayConfig) sandboxSecret() string {
-	if g.secret != "" {
-		return g.secret
-	}
-	return sandboxSecret
-}
-
 // newSandbox builds the sandbox gateway that sends its IPNs to ipnURL.
-func (g *gatewayConfig) newSandbox(ipnURL string, log *slog.Logger) (*payment.Sandbox, error) {
-	sb, err := payment.NewSandbox(payment.SandboxConfig{Prefix: sandboxPrefix, TmnCode: g.sandboxTmnCode(),
-		HashSecret: g.sandboxSecret(), IPNURL: ipnURL, Logger: log})
+func newSandbox(ipnURL string, log *slog.Logger) (*payment.Sandbox, error) {
+	sb, err := payment.NewSandbox(payment.SandboxConfig{Prefix: sandboxPrefix, TmnCode: sandboxTmnCode,
+		HashSecret: sandboxSecret, IPNURL: ipnURL, Logger: log})
 	if err != nil {
 		return nil, errors.Join(errors.New("payment sandbox"), err)
 	}

@@ -118,7 +118,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		dcfg.Gateway = gateway
 		if gw.useSandbox(cfg.demo) {
 			ipn := strings.TrimRight(*publicURL, "/") + "/api/v1/payments/vnpay/ipn"
-			if sandbox, err = gw.newSandbox(ipn, log); err != nil {
+			if sandbox, err = newSandbox(ipn, log); err != nil {
 				return err
 			}
 			defer sandbox.Close()
