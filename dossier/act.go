@@ -513,6 +513,12 @@ func ActionName(a Action) string {
 		return "trả lại cơ quan chủ trì"
 	case ActApologize:
 		return "xin lỗi và hẹn lại"
+	case "paid":
+		return "nộp phí, lệ phí trực tuyến"
+	case "refunded":
+		return "hoàn trả phí, lệ phí"
+	case "received_at_counter":
+		return "tiếp nhận hồ sơ tại quầy"
 	}
 	return string(a)
 }

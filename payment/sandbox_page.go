@@ -188,7 +188,7 @@ select{width:100%;font:inherit;padding:.6rem;border:1px solid #6b7580;border-rad
 button{flex:1 1 12rem;min-height:3rem;font:inherit;font-weight:700;border-radius:.4rem;padding:.6rem 1rem;cursor:pointer}
 .pay{background:#005baa;color:#fff;border:2px solid #005baa}
 .cancel{background:#fff;color:#a4001d;border:2px solid #a4001d}
-button:focus-visible,select:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
+button:focus-visible,select:focus-visible{outline:3px solid #ffbf47;outline-offset:2px;box-shadow:0 0 0 5px #1b1b1b}
 .error{background:#fff;border-left:.3rem solid #a4001d;padding:.25rem 1rem}
 `
 

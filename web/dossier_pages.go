@@ -1036,7 +1036,7 @@ var dossierFuncs = template.FuncMap{
 	"vndate":     func(t any) string { return formatVN(t, "02/01/2006") },
 	"vntime":     func(t any) string { return formatVN(t, "15:04 02/01/2006") },
 	"status":     func(lang string, st dossier.Status) string { return translate(lang, "status."+string(st)) },
-	"actionName": func(a any) string { return upperFirst(historyActionName(dossier.Action(fmt.Sprint(a)))) },
+	"actionName": func(a any) string { return upperFirst(dossier.ActionName(dossier.Action(fmt.Sprint(a)))) },
 	"seq": func(n int) []int {
 		out := make([]int, n)
 		for i := range out {

@@ -179,22 +179,6 @@ func scheduleOf(lang string, p egov.Procedure) *feeSchedule {
 	return fs
 }
 
-// paymentEvents names the entries the payments write in a dossier's
-// history, which dossier.ActionName leaves as their codes: the applicant
-// and the public tracking page would read "paid".
-var paymentEvents = map[dossier.Action]string{
-	"paid":     "nộp phí, lệ phí trực tuyến",
-	"refunded": "hoàn trả phí, lệ phí",
-}
-
-// historyActionName is how an entry of a dossier's history reads.
-func historyActionName(a dossier.Action) string {
-	if name, ok := paymentEvents[a]; ok {
-		return name
-	}
-	return dossier.ActionName(a)
-}
-
 func init() {
 	dossierFuncs["feeSchedule"] = scheduleOf
 	dossierFuncs["sub"] = func(a, b int64) int64 { return a - b }

@@ -339,3 +339,53 @@ export async function keyboardRate(v, { username, password, code }) {
   await v.step('Đánh giá: bàn phím');
   return kb;
 }
+
+/**
+ * The payment of a dossier's fee by keyboard, from its page: the pay
+ * button, the gateway's page (a bank chosen with the arrow keys, then
+ * "Hủy giao dịch"), "Thanh toán lại" on the return page, "Thanh toán" at
+ * the gateway, the e-receipt, back to the dossier and its public tracking
+ * page.
+ */
+export async function keyboardPay(v, { code, total }) {
+  const { page } = v;
+  const kb = new Keyboard(page);
+  const atGateway = async () => {
+    await h1(page, 'Thông tin thanh toán').waitFor();
+    assert.match(new URL(page.url()).pathname, /^\/sandbox\/vnpay\//, 'the payer is at the gateway');
+  };
+  await kb.activate(page.getByRole('region', { name: 'Phí, lệ phí' }).getByRole('button', { name: `Thanh toán trực tuyến ${total}` }));
+  await atGateway();
+  const bank = page.getByLabel('Ngân hàng hoặc phương thức thanh toán');
+  await kb.choose(bank, await bank.locator('option').nth(1).textContent());
+  await v.step('Cổng thanh toán: bàn phím');
+  await kb.activate(page.getByRole('button', { name: 'Hủy giao dịch' }));
+  await h1(page, 'Kết quả thanh toán').waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Bạn đã hủy thanh toán' }).waitFor();
+  await v.step('Thanh toán đã hủy: bàn phím');
+  await kb.activate(page.getByRole('button', { name: `Thanh toán lại ${total}` }));
+  await atGateway();
+  await kb.activate(page.getByRole('button', { name: 'Thanh toán', exact: true }));
+  await h1(page, 'Kết quả thanh toán').waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Thanh toán thành công' }).waitFor();
+  await v.step('Thanh toán thành công: bàn phím');
+  // Enter on the link shows the e-receipt, a PDF, in the browser.
+  const link = page.getByRole('link', { name: 'Tải biên lai điện tử (PDF)' });
+  const href = await link.getAttribute('href');
+  const response = page.waitForResponse((r) => new URL(r.url()).pathname === href);
+  await kb.activate(link);
+  const shown = await response;
+  assert.equal(shown.status(), 200, 'Enter on the link opens the e-receipt');
+  assert.equal(shown.headers()['content-type'], 'application/pdf', 'the e-receipt is a PDF');
+  await page.waitForURL((u) => u.pathname === href);
+  await page.waitForLoadState('load');
+  await page.goBack();
+  await h1(page, 'Kết quả thanh toán').waitFor();
+  await kb.activate(page.getByRole('link', { name: 'Về trang hồ sơ' }));
+  await h1(page, `Hồ sơ ${code}`).waitFor();
+  await page.getByRole('region', { name: 'Phí, lệ phí' }).getByText(/^Đã thanh toán lúc /).waitFor();
+  await kb.activate(page.getByRole('link', { name: 'Trang tra cứu công khai' }));
+  await page.getByRole('heading', { level: 2, name: code }).waitFor();
+  await page.locator('.details').getByText('Đã nộp phí', { exact: true }).waitFor();
+  return kb;
+}

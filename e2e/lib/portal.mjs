@@ -70,3 +70,71 @@ export function birthForm() {
     commune: 'Hoàn Kiếm',
   };
 }
+
+/**
+ * Registers me at /dang-ky (the path the home page's links lead to is
+ * path 1's) and lands on the new account, signed in.
+ */
+export async function register(v, me) {
+  const { page } = v;
+  await page.goto('/dang-ky');
+  await h1(page, 'Đăng ký tài khoản').waitFor();
+  await page.getByLabel('Số định danh cá nhân').fill(me.idNumber);
+  await page.getByLabel('Họ và tên').fill(me.fullName);
+  await page.getByLabel('Ngày sinh').fill(me.dateOfBirth);
+  await page.getByRole('group', { name: 'Giới tính' }).getByRole('radio', { name: 'Nam' }).check();
+  await page.getByLabel('Số điện thoại di động').fill(me.phone);
+  await page.getByLabel('Thư điện tử').fill(me.email);
+  await page.getByLabel('Mật khẩu', { exact: true }).fill(citizenPassword);
+  await page.getByLabel('Nhập lại mật khẩu').fill(citizenPassword);
+  await page.getByRole('button', { name: 'Đăng ký' }).click();
+  await h1(page, 'Tài khoản của tôi').waitFor();
+}
+
+/**
+ * The procedure with an online fee the payment path applies for: copies
+ * of a birth certificate, 8.000 đ a copy, paid before the result.
+ */
+export const copyProcedure = { code: '2.000635', name: 'Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh' };
+
+/** What the citizen declares to ask for two copies, by label. */
+export function copyForm() {
+  return {
+    address: 'Nơi cư trú của người yêu cầu *',
+    selects: { 'Loại giấy tờ cần cấp bản sao *': 'Giấy khai sinh' },
+    dates: { 'Ngày, tháng, năm sinh người có tên trong giấy tờ *': '2015-09-02' },
+    texts: {
+      'Họ, chữ đệm và tên người có tên trong giấy tờ *': 'Nguyễn Minh Khôi',
+      'Cơ quan đã đăng ký sự kiện hộ tịch': 'Ủy ban nhân dân phường Hoàn Kiếm',
+      'Số bản sao đề nghị cấp *': '2',
+    },
+    copies: 2,
+    total: '16.000 đ',
+    street: 'Số 12 phố Hàng Bạc',
+    province: 'Thành phố Hà Nội',
+    agencyProvince: 'Ủy ban nhân dân Thành phố Hà Nội',
+    commune: 'Hoàn Kiếm',
+  };
+}
+
+/**
+ * Fills the form of copyProcedure (f is copyForm()) except the paper. The
+ * pickers work without JavaScript: choose the province, press "Cập nhật
+ * danh sách", then choose in the list it brings.
+ */
+export async function fillCopyForm(v, f) {
+  const { page } = v;
+  const agency = page.getByRole('group', { name: '1. Nơi nộp hồ sơ' });
+  await agency.getByLabel('Tỉnh, thành phố').selectOption({ label: f.agencyProvince });
+  await agency.getByRole('button', { name: 'Cập nhật danh sách' }).click();
+  await selectByText(agency.getByLabel('Cơ quan tiếp nhận hồ sơ'), f.commune);
+  const home = page.getByRole('group', { name: f.address, exact: true });
+  await home.getByLabel('Số nhà, đường, thôn, xóm').fill(f.street);
+  await home.getByLabel('Tỉnh, thành phố').selectOption({ label: f.province });
+  await home.getByRole('button', { name: 'Cập nhật danh sách' }).click();
+  await selectByText(page.getByRole('group', { name: f.address, exact: true }).getByLabel('Xã, phường, thị trấn'), f.commune);
+  for (const [label, value] of Object.entries(f.selects)) await page.getByLabel(label, { exact: true }).selectOption(value);
+  for (const [label, value] of [...Object.entries(f.dates), ...Object.entries(f.texts)]) {
+    await page.getByLabel(label, { exact: true }).fill(value);
+  }
+}

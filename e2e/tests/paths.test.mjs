@@ -9,8 +9,8 @@ import path from 'node:path';
 import { startServer, officials, officialPassword } from '../lib/server.mjs';
 import { launchBrowser, Visitor, artifactsDir, pageProblems, writeReport } from '../lib/harness.mjs';
 import { pdf, png } from '../lib/files.mjs';
-import { addresses, birthForm, citizen, citizenPassword, h1, selectByText, signIn } from '../lib/portal.mjs';
-import { dateOrder, keyboardCitizenPath, keyboardOfficialAction, keyboardRate } from '../lib/keyboard.mjs';
+import { addresses, birthForm, citizen, citizenPassword, copyForm, copyProcedure, fillCopyForm, h1, register, selectByText, signIn } from '../lib/portal.mjs';
+import { dateOrder, keyboardCitizenPath, keyboardOfficialAction, keyboardPay, keyboardRate } from '../lib/keyboard.mjs';
 
 let server;
 let browser;
@@ -27,7 +27,11 @@ after(async () => {
   await browser?.close();
   await server?.stop();
   const md = writeReport([`Run time: ${((Date.now() - started) / 1000).toFixed(0)} s.`,
-    'Payment (path 3) is not built yet: not tested.']);
+    'Payment (path 3), at both sizes: the fee schedule on the form of 2.000635 (copies of a birth certificate, 8.000 đ a copy), '
+      + 'the bill of 2 copies (16.000 đ) on the dossier, the sandbox VNPay gateway\'s page, a cancel, a second try paid, '
+      + 'the e-receipt (a PDF), "Đã thanh toán" on the dossier and "Đã nộp phí" on its public tracking page; '
+      + 'and the payment\'s pages by keyboard (desktop). Not tested in the browser: a fee paid at submission (1.004222), '
+      + 'a failed or late IPN, a refund (the Go HTTP tests cover them).']);
   console.log(`\n${md}`);
   console.log(`e2e: screenshots, report.md and server.log are in ${artifactsDir}`);
 });
@@ -58,6 +62,17 @@ async function fillBirthForm(v, { leaveEmpty } = {}) {
   for (const [label, value] of [...Object.entries(f.dates), ...Object.entries(f.texts)]) {
     if (label !== leaveEmpty) await page.getByLabel(label, { exact: true }).fill(value);
   }
+}
+
+// The sandbox gateway's payer page: what is paid, to whom, and the two
+// buttons.
+async function sandboxPage(v, step, f) {
+  const { page } = v;
+  await h1(page, 'Thông tin thanh toán').waitFor();
+  assert.match(new URL(page.url()).pathname, /^\/sandbox\/vnpay\//, 'the payer is at the gateway');
+  assert.equal((await page.locator('dd.amount').textContent()).trim(), f.total.replace(' đ', ' ₫'), 'the gateway asks for the bill');
+  await page.getByRole('button', { name: 'Hủy giao dịch' }).waitFor();
+  await v.step(step);
 }
 
 function assertNoPageProblems(viewport, pathName) {
@@ -251,7 +266,89 @@ for (const [n, viewport] of [[1, 'phone'], [2, 'desktop']]) {
       assertNoPageProblems(viewport, 'official');
     });
 
-    test('3. payment', { skip: 'payment is not built yet' }, () => {});
+    test('3. a citizen applies for two copies of a birth certificate and pays the fee online, cancelling once', async () => {
+      const me = citizen(n + 3);
+      const f = copyForm();
+      const v = await Visitor.open(browser, { base: server.base, viewport, who: 'citizen', path: 'payment' });
+      const { page } = v;
+      try {
+        await register(v, me);
+        await page.getByRole('navigation', { name: 'Cổng Dịch vụ công' }).getByRole('link', { name: 'Trang chủ' }).click();
+        await page.getByRole('searchbox', { name: 'Tìm thủ tục hành chính' }).fill('ban sao giay khai sinh');
+        await page.getByRole('button', { name: 'Tìm kiếm' }).click();
+        await h1(page, 'Kết quả tìm kiếm').waitFor();
+        await v.step('Tìm kiếm “ban sao giay khai sinh”');
+        await page.getByRole('link', { name: copyProcedure.name, exact: true }).click();
+        await h1(page, copyProcedure.name).waitFor();
+        await v.step('Thủ tục cấp bản sao');
+        await page.getByRole('link', { name: 'Nộp hồ sơ trực tuyến' }).click();
+        await h1(page, 'Nộp hồ sơ trực tuyến').waitFor();
+        await fillCopyForm(v, f);
+        // Before submitting, the form says what is due, per copy, and when.
+        const schedule = page.getByRole('region', { name: '4. Phí, lệ phí' });
+        await schedule.getByText(/8\.000 đ\/bản × số bản sao đề nghị cấp/).waitFor();
+        await schedule.getByText('trước khi nhận kết quả', { exact: false }).waitFor();
+        await page.getByLabel('Tờ khai cấp bản sao trích lục hộ tịch').setInputFiles({ name: 'to-khai-ban-sao.pdf', mimeType: 'application/pdf', buffer: pdf('To khai cap ban sao') });
+        await v.step('Nộp hồ sơ: biểu mẫu có phí, lệ phí');
+        await page.getByRole('button', { name: 'Nộp hồ sơ', exact: true }).click();
+        const heading = h1(page, /^Hồ sơ \S+-\d{6}-\d{4}$/);
+        await heading.waitFor();
+        const code = (await heading.textContent()).trim().replace(/^Hồ sơ /, '');
+
+        // The bill: 2 copies × 8.000 đ, and the button that pays it.
+        const fee = page.getByRole('region', { name: 'Phí, lệ phí' });
+        await fee.getByRole('cell', { name: /^2 bản × 8\.000 đ$/ }).waitFor();
+        assert.equal((await fee.locator('tfoot td').textContent()).trim(), f.total, 'the bill totals 16.000 đ');
+        await v.step('Hồ sơ đã nộp: phí phải nộp');
+        await fee.getByRole('button', { name: `Thanh toán trực tuyến ${f.total}` }).click();
+
+        // The gateway's page (the sandbox's, served by egov itself).
+        await sandboxPage(v, 'Cổng thanh toán', f);
+        await page.getByRole('button', { name: 'Hủy giao dịch' }).click();
+        await h1(page, 'Kết quả thanh toán').waitFor();
+        await page.getByRole('heading', { level: 2, name: 'Bạn đã hủy thanh toán' }).waitFor();
+        await page.getByText('Không có khoản tiền nào bị thu.').waitFor();
+        await v.step('Thanh toán: đã hủy');
+        await page.getByRole('button', { name: `Thanh toán lại ${f.total}` }).click();
+
+        await sandboxPage(v, 'Cổng thanh toán: lần hai', f);
+        await page.getByLabel('Ngân hàng hoặc phương thức thanh toán').selectOption({ index: 1 });
+        await page.getByRole('button', { name: 'Thanh toán', exact: true }).click();
+        await h1(page, 'Kết quả thanh toán').waitFor();
+        await page.getByRole('heading', { level: 2, name: 'Thanh toán thành công' }).waitFor();
+        await page.getByText(`Đã nhận ${f.total} cho hồ sơ ${code}.`).waitFor();
+        await v.step('Thanh toán: thành công');
+        const receipt = await page.request.get(await page.getByRole('link', { name: 'Tải biên lai điện tử (PDF)' }).getAttribute('href'));
+        assert.equal(receipt.status(), 200, 'the e-receipt downloads');
+        assert.equal(receipt.headers()['content-type'], 'application/pdf', 'the e-receipt is sent as a PDF');
+        const body = await receipt.body();
+        assert.equal(body.subarray(0, 5).toString(), '%PDF-', 'the e-receipt is a PDF');
+        fs.writeFileSync(path.join(artifactsDir, `bien-lai-${viewport}.pdf`), body);
+
+        await page.getByRole('link', { name: 'Về trang hồ sơ' }).click();
+        await h1(page, `Hồ sơ ${code}`).waitFor();
+        await fee.getByText(/^Đã thanh toán lúc /).waitFor();
+        assert.equal(await fee.getByRole('button', { name: /Thanh toán/ }).count(), 0, 'nothing is left to pay');
+        // The attempts: the paid one with its receipt, the cancelled one
+        // without the gateway's "0" for a transaction number.
+        const attempts = fee.getByRole('listitem');
+        await attempts.filter({ hasText: 'Đã thanh toán' }).getByRole('link', { name: /^Biên lai / }).waitFor();
+        assert.doesNotMatch(await attempts.filter({ hasText: 'Đã hủy' }).textContent(), /mã giao dịch/, 'a cancelled attempt has no transaction');
+        const history = page.getByRole('region', { name: 'Quá trình xử lý' });
+        await history.getByText('Nộp phí, lệ phí trực tuyến', { exact: true }).waitFor();
+        await v.step('Hồ sơ: đã thanh toán');
+
+        await page.getByRole('link', { name: 'Trang tra cứu công khai' }).click();
+        await page.getByRole('heading', { level: 2, name: code }).waitFor();
+        assert.equal(new URL(page.url()).search, `?ma=${code}`);
+        await page.locator('.details').getByText('Đã nộp phí', { exact: true }).waitFor();
+        await page.locator('.timeline').getByRole('listitem').filter({ hasText: 'Nộp phí, lệ phí trực tuyến →' }).waitFor();
+        await v.step('Tra cứu: đã nộp phí');
+      } finally {
+        await v.close();
+      }
+      assertNoPageProblems(viewport, 'payment');
+    });
   });
 }
 
@@ -293,5 +390,30 @@ describe('keyboard only', () => {
       await v.close();
     }
     assertNoPageProblems(viewport, 'keyboard-official');
+  });
+
+  test(`a citizen pays a fee by keyboard: the gateway, a cancel, a second try, the e-receipt, the tracking (${viewport})`, async () => {
+    const f = copyForm();
+    const v = await Visitor.open(browser, { base: server.base, viewport, who: 'citizen', path: 'keyboard-payment' });
+    const { page } = v;
+    try {
+      // The application, as path 3 makes it (its form's fields are those
+      // the keyboard citizen path already goes through); then the
+      // payment's pages by keyboard.
+      await register(v, citizen(6));
+      await page.goto(`/nop-ho-so/${copyProcedure.code}`);
+      await fillCopyForm(v, f);
+      await page.getByLabel('Tờ khai cấp bản sao trích lục hộ tịch').setInputFiles({ name: 'to-khai.pdf', mimeType: 'application/pdf', buffer: pdf('To khai') });
+      await page.getByRole('button', { name: 'Nộp hồ sơ', exact: true }).click();
+      const heading = h1(page, /^Hồ sơ \S+-\d{6}-\d{4}$/);
+      await heading.waitFor();
+      const code = (await heading.textContent()).trim().replace(/^Hồ sơ /, '');
+      const kb = await keyboardPay(v, { code, total: f.total });
+      await v.step('Tra cứu: đã nộp phí, bàn phím');
+      console.log(`keyboard: the citizen paid ${f.total} for ${code}, after cancelling once, with ${kb.presses} key presses; focus visible at all ${kb.stops} stops`);
+    } finally {
+      await v.close();
+    }
+    assertNoPageProblems(viewport, 'keyboard-payment');
   });
 });
