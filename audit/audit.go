@@ -138,14 +138,24 @@ func decodeDetails(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// Log is the audit log of one database.
+// Log is the audit log of one database, or another log chained the same
+// way (see NewChain).
 type Log struct {
-	db *store.DB
+	db          *store.DB
+	table, head string // the entries and the one-row head
 }
 
 // New returns the audit log kept in db.
 func New(db *store.DB) *Log {
-	return &Log{db: db}
+	return NewChain(db, "audit_log", "audit_head")
+}
+
+// NewChain returns a log with the audit log's columns and guarantees kept
+// in other tables of db, such as the document exchange's message log: the
+// entries in table, the head in head (one row, id 1). The names are the
+// caller's constants, never input.
+func NewChain(db *store.DB, table, head string) *Log {
+	return &Log{db: db, table: table, head: head}
 }
 
 // Append adds e to the log inside tx, so that the entry is committed or
@@ -175,7 +185,7 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Entry) (Entry, error) {
 	}
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 
-	head := `SELECT seq, hash FROM audit_head WHERE id = 1`
+	head := `SELECT seq, hash FROM ` + l.head + ` WHERE id = 1`
 	if l.db.Dialect == store.Postgres {
 		// Other appenders wait here until tx ends; SQLite needs no lock
 		// because the store begins every write transaction IMMEDIATE, which
@@ -191,13 +201,13 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Entry) (Entry, error) {
 		e.PrevHash = GenesisHash
 	}
 	e.Hash = hashOf(e, details)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+l.table+`
 		(seq, at, actor, actor_ip, action, subject, agency_code, details, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		e.Seq, e.At, e.Actor, e.ActorIP, e.Action, e.Subject, e.AgencyCode, details, e.PrevHash, e.Hash); err != nil {
 		return Entry{}, fmt.Errorf("audit: append entry %d: %w", e.Seq, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, e.Seq, e.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE `+l.head+` SET seq = $1, hash = $2 WHERE id = 1`, e.Seq, e.Hash); err != nil {
 		return Entry{}, fmt.Errorf("audit: update head: %w", err)
 	}
 	return e, nil
@@ -233,7 +243,9 @@ func (p Problem) String() string {
 	return fmt.Sprintf("entry %d: %s", p.Seq, p.Reason)
 }
 
-const columns = `SELECT seq, at, actor, actor_ip, action, subject, agency_code, details, prev_hash, hash FROM audit_log`
+func (l *Log) columns() string {
+	return `SELECT seq, at, actor, actor_ip, action, subject, agency_code, details, prev_hash, hash FROM ` + l.table
+}
 
 func scan(rows *sql.Rows) (Entry, string, error) {
 	var e Entry
@@ -266,16 +278,16 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 	var rep Report
 	var headSeq int64
 	var headHash string
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM `+l.head+` WHERE id = 1`).Scan(&headSeq, &headHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		rep.FirstBad = &Problem{Reason: "the head (audit_head) is missing"}
+		rep.FirstBad = &Problem{Reason: "the head (" + l.head + ") is missing"}
 		return rep, nil
 	}
 	if err != nil {
 		return Report{}, fmt.Errorf("audit: verify: read head: %w", err)
 	}
 
-	rows, err := tx.QueryContext(ctx, columns+` ORDER BY seq`)
+	rows, err := tx.QueryContext(ctx, l.columns()+` ORDER BY seq`)
 	if err != nil {
 		return Report{}, fmt.Errorf("audit: verify: %w", err)
 	}
@@ -357,7 +369,7 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 			where = append(where, fmt.Sprintf("%s = $%d", c.column, len(args)))
 		}
 	}
-	q := columns
+	q := l.columns()
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
+	"github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/identity"
 )
 
@@ -116,7 +117,10 @@ func personMessage(err error) string {
 	var de *dossier.Error
 	var ve *identity.ValidationError
 	var ce *cabinet.Error
+	var xe *exchange.Error
 	switch {
+	case errors.As(err, &xe):
+		return xe.Msg
 	case errors.As(err, &ce):
 		return ce.Msg
 	case errors.As(err, &de):

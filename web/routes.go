@@ -100,6 +100,22 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /api/v1/cabinet/ballots/{id}/close", s.apiCloseBallot())
 		mux.Handle("GET /api/v1/cabinet/documents/{id}", s.apiCabinetDocument())
 	}
+	if s.cfg.Exchange != nil {
+		mux.Handle("POST /api/v1/exchange/token", s.apiExchangeToken())
+		mux.Handle("POST /api/v1/exchange/messages", s.apiExchangeSubmit())
+		mux.Handle("GET /api/v1/exchange/messages", s.apiExchangeMessages())
+		mux.Handle("GET /api/v1/exchange/messages/{id}", s.apiExchangeMessage())
+		mux.Handle("GET /api/v1/exchange/messages/{id}/body", s.apiExchangeBody())
+		mux.Handle("GET /api/v1/exchange/inbox", s.apiExchangeInbox())
+		mux.Handle("POST /api/v1/exchange/inbox/{id}/ack", s.apiExchangeAck())
+		mux.Handle("GET /api/v1/exchange/members/{code}", s.apiExchangeMember())
+		if s.cfg.Identity != nil {
+			mux.Handle("PUT /api/v1/exchange/members/{code}", s.apiExchangeSaveMember())
+			mux.Handle("POST /api/v1/exchange/members/{code}/keys", s.apiExchangeAddKey())
+			mux.Handle("POST /api/v1/exchange/members/{code}/clients", s.apiExchangeAddClient())
+			mux.Handle("DELETE /api/v1/exchange/keys/{fingerprint}", s.apiExchangeRevokeKey())
+		}
+	}
 	mux.Handle("/api/", s.apiNotFound())
 	if s.cfg.PaymentSandbox != nil {
 		mux.Handle("GET /sandbox/vnpay/", s.cfg.PaymentSandbox)

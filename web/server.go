@@ -17,6 +17,7 @@ import (
 	"github.com/egov-vn/egov/calendar"
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
+	"github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/store"
 )
@@ -30,6 +31,7 @@ type Config struct {
 	Dossiers *dossier.Service  // online dossiers; nil serves no dossier routes
 	Calendar *calendar.Service // working days; nil serves no calendar routes
 	Cabinet  *cabinet.Service  // e-Cabinet; nil serves no e-Cabinet routes
+	Exchange *exchange.Service // the document interconnection axis; nil serves none of its routes
 	// PaymentSandbox is the demo payment gateway, served under
 	// /sandbox/vnpay/; nil serves none.
 	PaymentSandbox http.Handler

@@ -1,0 +1,388 @@
+package edxml
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+)
+
+// identity is a key and its self-signed certificate, as an agency's signing
+// certificate would be (issued by a CA in real life).
+type identity struct {
+	key  crypto.Signer
+	cert *x509.Certificate
+}
+
+var (
+	identitiesOnce sync.Once
+	identities     map[string]identity
+)
+
+// testIdentities makes the keys once per test binary: RSA key generation is
+// slow.
+func testIdentities(t testing.TB) map[string]identity {
+	t.Helper()
+	identitiesOnce.Do(func() {
+		identities = map[string]identity{}
+		rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		for name, k := range map[string]crypto.Signer{"RSA": rsaKey, "ECDSA": ecKey, "other": otherKey} {
+			identities[name] = identity{k, selfSigned(k, "Văn phòng Chính phủ ("+name+")", time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))}
+		}
+	})
+	return identities
+}
+
+func selfSigned(key crypto.Signer, cn string, from, to time.Time) *x509.Certificate {
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"000.00.00.G22"}, Country: []string{"VN"}},
+		NotBefore:    from,
+		NotAfter:     to,
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		panic(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		panic(err)
+	}
+	return cert
+}
+
+func signedEnvelope(t testing.TB, id identity) []byte {
+	t.Helper()
+	b, err := Marshal(sampleEnvelope())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := Sign(b, id.key, id.cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
+}
+
+func TestSignVerify(t *testing.T) {
+	ids := testIdentities(t)
+	for _, alg := range []string{"RSA", "ECDSA"} {
+		id := ids[alg]
+		trusted := []*x509.Certificate{ids["other"].cert, id.cert}
+		t.Run(alg+"/envelope", func(t *testing.T) {
+			signed := signedEnvelope(t, id)
+			cert, err := Verify(signed, trusted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cert != id.cert {
+				t.Errorf("Verify returned %v, want the signer's certificate", cert.Subject)
+			}
+			if !bytes.Contains(signed, []byte("</edXML:TraceHeaderList>\n      <ds:Signature xmlns:ds=")) {
+				t.Errorf("signature not after TraceHeaderList in edXMLHeader:\n%s", signed)
+			}
+			for _, want := range []string{
+				`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>`,
+				`<ds:Reference URI="">`,
+				`<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>`,
+				`<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`,
+				`<ds:X509Certificate>`,
+			} {
+				if !bytes.Contains(signed, []byte(want)) {
+					t.Errorf("signed message lacks %s", want)
+				}
+			}
+			// The signature does not disturb reading.
+			got, err := Parse(signed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, sampleEnvelope()) {
+				t.Errorf("signed message reads differently:\n%+v", got)
+			}
+		})
+		t.Run(alg+"/status", func(t *testing.T) {
+			b, err := MarshalStatus(sampleStatus())
+			if err != nil {
+				t.Fatal(err)
+			}
+			signed, err := Sign(b, id.key, id.cert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Verify(signed, trusted); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseStatus(signed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, sampleStatus()) {
+				t.Errorf("signed status reads differently:\n%+v", got)
+			}
+			tampered := bytes.Replace(signed, []byte(">03<"), []byte(">02<"), 1)
+			if _, err := Verify(tampered, trusted); !errors.Is(err, ErrBadSignature) {
+				t.Errorf("status with a changed code: %v, want ErrBadSignature", err)
+			}
+		})
+	}
+}
+
+func TestSignAwkwardText(t *testing.T) {
+	id := testIdentities(t)["RSA"]
+	e := sampleEnvelope()
+	e.Subject = "Dòng 1\r\nDòng 2\ttab \"ngoặc\" 'đơn' ]]> & <thẻ>"
+	e.Attachments[0].Name = "tên\ttệp\r\n\"lạ\".pdf" // in an attribute too
+	b, err := Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := Sign(b, id.key, id.cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(signed, []*x509.Certificate{id.cert}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Subject != e.Subject {
+		t.Errorf("subject %q, want %q", got.Subject, e.Subject)
+	}
+}
+
+func TestVerifyRefuses(t *testing.T) {
+	ids := testIdentities(t)
+	id := ids["ECDSA"]
+	trusted := []*x509.Certificate{id.cert}
+	signed := signedEnvelope(t, id)
+	sigRE := regexp.MustCompile(`(?s)<ds:Signature .*</ds:Signature>`)
+	sig := sigRE.Find(signed)
+	if sig == nil {
+		t.Fatal("no signature in the signed message")
+	}
+	replace := func(old, new string) []byte {
+		t.Helper()
+		if !bytes.Contains(signed, []byte(old)) {
+			t.Fatalf("signed message has no %q", old)
+		}
+		return bytes.Replace(signed, []byte(old), []byte(new), 1)
+	}
+	b64 := regexp.MustCompile(`<edXML:ContentTransferEncoded>([^<]*)</edXML:ContentTransferEncoded>`)
+	tamperedAttachment := b64.ReplaceAllFunc(signed, func(m []byte) []byte {
+		m = bytes.Clone(m)
+		i := len("<edXML:ContentTransferEncoded>")
+		if m[i] == 'A' {
+			m[i] = 'B'
+		} else {
+			m[i] = 'A'
+		}
+		return m
+	})
+	withoutSig := sigRE.ReplaceAll(signed, nil)
+	moved := bytes.Replace(withoutSig, []byte("<edXML:edXMLManifest"), append(append([]byte{}, sig...), "<edXML:edXMLManifest"...), 1)
+	doubled := replace("<edXML:edXMLBody>", "<edXML:edXMLBody><edXML:Extra Id=\"copy\">"+string(sig)+"</edXML:Extra>")
+	sigValue := regexp.MustCompile(`<ds:SignatureValue>([^<]*)</ds:SignatureValue>`)
+	badValue := sigValue.ReplaceAll(signed, []byte("<ds:SignatureValue>AAAA</ds:SignatureValue>"))
+
+	// goxmldsig alone accepts the moved signature, whose digest still
+	// matches once it is removed: only the check of its place refuses it.
+	movedDoc := etree.NewDocument()
+	if err := movedDoc.ReadFromBytes(moved); err != nil {
+		t.Fatal(err)
+	}
+	vctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: trusted})
+	if _, err := vctx.Validate(movedDoc.Root()); err != nil {
+		t.Errorf("goxmldsig now refuses a moved signature (%v): the test no longer shows why the place is checked", err)
+	}
+
+	for _, c := range []struct {
+		name    string
+		doc     []byte
+		trusted []*x509.Certificate
+		want    error
+	}{
+		{"tampered subject", replace("V/v triển khai kết nối", "V/v tạm dừng kết nối"), trusted, ErrBadSignature},
+		{"tampered sender", replace("<edXML:OrganId>000.00.00.G22</edXML:OrganId>", "<edXML:OrganId>000.00.00.G01</edXML:OrganId>"), trusted, ErrBadSignature},
+		{"tampered attachment", tamperedAttachment, trusted, ErrBadSignature},
+		{"tampered attachment name", replace("<edXML:AttachmentName>phu-luc.zip<", "<edXML:AttachmentName>phu-luc.exe<"), trusted, ErrBadSignature},
+		{"added element", replace("</edXML:MessageHeader>", "<edXML:Extra>x</edXML:Extra></edXML:MessageHeader>"), trusted, ErrBadSignature},
+		{"tampered signature value", badValue, trusted, ErrBadSignature},
+		{"removed signature", withoutSig, trusted, ErrUnsigned},
+		{"untrusted certificate", signed, []*x509.Certificate{ids["RSA"].cert, ids["other"].cert}, ErrUnknownKey},
+		{"no trusted certificate", signed, nil, ErrUnknownKey},
+		{"signature moved into the body", moved, trusted, ErrBadSignature},
+		{"second signature in an element with another Id", doubled, trusted, ErrBadSignature},
+		{"sha1 digest", replace("xmlenc#sha256", "xmldsig#sha1"), trusted, ErrBadSignature},
+		{"other canonicalization", replace(`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>`,
+			`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2006/12/xml-c14n11"/>`), trusted, ErrBadSignature},
+		{"not XML", signed[:100], trusted, ErrMalformed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Verify(c.doc, c.trusted)
+			t.Log(err)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("Verify: %v, want %v", err, c.want)
+			}
+			for _, other := range []error{ErrBadSignature, ErrUnsigned, ErrUnknownKey} {
+				if other != c.want && errors.Is(err, other) {
+					t.Errorf("Verify: %v is also %v", err, other)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyRefusesReferenceByID: a signature whose reference is an element
+// with an Id, rather than the whole message, is refused even when its
+// cryptography is sound, since the rest of the message would be unsigned.
+// This is the shape of a wrapping attack: the signed element is kept
+// somewhere the reader does not look, and a forged header put where it does.
+func TestVerifyRefusesReferenceByID(t *testing.T) {
+	id := testIdentities(t)["RSA"]
+	b, err := Marshal(sampleEnvelope())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(b); err != nil {
+		t.Fatal(err)
+	}
+	root := doc.Root()
+	root.CreateAttr("ID", "signed-part")
+	ctx, err := dsig.NewSigningContext(id.key, [][]byte{id.cert.Raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	sig, err := ctx.ConstructSignature(root.Copy(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := root.FindElement("./edXML:edXMLEnvelope/edXML:edXMLHeader")
+	header.AddChild(sig)
+
+	// goxmldsig alone accepts it: the signature is sound.
+	vctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{id.cert}})
+	if _, err := vctx.Validate(root); err != nil {
+		t.Fatalf("goxmldsig refuses the test signature: %v", err)
+	}
+	signed, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(signed, []byte(`URI="#signed-part"`)) {
+		t.Fatalf("test signature does not refer by Id:\n%s", signed)
+	}
+	if _, err := Verify(signed, []*x509.Certificate{id.cert}); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("Verify: %v, want ErrBadSignature", err)
+	}
+
+	// Now the wrapping itself: the signed element moved into an extra
+	// element, a forged one in its place, the signature still in the header.
+	forged := root.Copy()
+	forged.RemoveAttr("ID")
+	extra := forged.FindElement("./edXML:edXMLEnvelope/edXML:edXMLBody").CreateElement("edXML:Extra")
+	extra.CreateAttr("Id", "wrapper")
+	orig := root.Copy()
+	orig.RemoveChild(orig.FindElement("./edXML:edXMLEnvelope/edXML:edXMLHeader/ds:Signature"))
+	extra.AddChild(orig)
+	forged.FindElement("./edXML:edXMLEnvelope/edXML:edXMLHeader/edXML:MessageHeader/edXML:Subject").SetText("Văn bản giả mạo")
+	wrapped := etree.NewDocument()
+	wrapped.SetRoot(forged)
+	out, err := wrapped.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(out, []*x509.Certificate{id.cert}); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("wrapped: Verify: %v, want ErrBadSignature", err)
+	}
+}
+
+func TestVerifyCertificateValidity(t *testing.T) {
+	id := testIdentities(t)["ECDSA"]
+	signed := signedEnvelope(t, id)
+	for name, now := range map[string]time.Time{
+		"expired":       id.cert.NotAfter.Add(time.Minute),
+		"not yet valid": id.cert.NotBefore.Add(-time.Minute),
+	} {
+		v := Verifier{Trusted: []*x509.Certificate{id.cert}, Now: func() time.Time { return now }}
+		if _, err := v.Verify(signed); !errors.Is(err, ErrUnknownKey) {
+			t.Errorf("%s: %v, want ErrUnknownKey", name, err)
+		}
+	}
+	v := Verifier{Trusted: []*x509.Certificate{id.cert}, Now: func() time.Time { return id.cert.NotAfter.Add(-time.Minute) }}
+	if _, err := v.Verify(signed); err != nil {
+		t.Errorf("within validity: %v", err)
+	}
+	v.Limits.MaxSize = 100
+	if _, err := v.Verify(signed); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("over the size limit: %v, want ErrTooLarge", err)
+	}
+}
+
+func TestSignRefuses(t *testing.T) {
+	ids := testIdentities(t)
+	b, err := Marshal(sampleEnvelope())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edCert := selfSigned(edKey, "Ed25519", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if _, err := Sign(b, edKey, edCert); !errors.Is(err, ErrUnsupportedKey) {
+		t.Errorf("Ed25519: %v, want ErrUnsupportedKey", err)
+	}
+	if _, err := Sign(b, ids["RSA"].key, ids["ECDSA"].cert); err == nil || !strings.Contains(err.Error(), "not the key of the certificate") {
+		t.Errorf("key of another certificate: %v", err)
+	}
+	signed, err := Sign(b, ids["RSA"].key, ids["RSA"].cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sign(signed, ids["RSA"].key, ids["RSA"].cert); err == nil {
+		t.Error("signed a signed message again")
+	}
+	if _, err := Sign([]byte(`<edXML:edXML xmlns:edXML="`+Namespace+`"/>`), ids["RSA"].key, ids["RSA"].cert); !errors.Is(err, ErrMalformed) {
+		t.Errorf("no header: %v, want ErrMalformed", err)
+	}
+	if _, err := Sign([]byte("<a"), ids["RSA"].key, ids["RSA"].cert); !errors.Is(err, ErrMalformed) {
+		t.Errorf("not XML: %v, want ErrMalformed", err)
+	}
+}
