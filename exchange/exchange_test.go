@@ -515,3 +515,25 @@ func TestClientCredentials(t *testing.T) {
 		}
 	}, jobs.Migrate)
 }
+
+func TestReplacement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db, nil)
+		old, body := w.document(t, office, province)
+		w.submit(t, office, body)
+		repl, _ := w.document(t, office, province)
+		repl.Business = edxml.Business{DocType: edxml.BusinessReplacement, Reason: "Sai số liệu ở mục 2", ReplacedDocumentID: old.DocumentID}
+		w.submit(t, office, w.sign(t, office, func() ([]byte, error) { return edxml.Marshal(repl) }))
+		inbox, _ := w.svc.Inbox(ctx, province, 0)
+		if len(inbox) != 1 || inbox[0].MessageID != repl.MessageID {
+			t.Errorf("the province's inbox after the replacement: %+v", inbox)
+		}
+		// Another member cannot replace the office's document.
+		forged, _ := w.document(t, commune, province)
+		forged.Business = edxml.Business{DocType: edxml.BusinessRevocation, Reason: "x", DocumentID: repl.DocumentID}
+		if _, _, err := w.svc.Submit(ctx, commune, w.sign(t, commune, func() ([]byte, error) { return edxml.Marshal(forged) }), ""); !errors.Is(err, egov.ErrForbidden) {
+			t.Errorf("a revocation by another member: %v", err)
+		}
+	}, jobs.Migrate)
+}

@@ -226,6 +226,26 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, 
 		}
 	}
 	var answered *Message
+	if p.env != nil && p.env.Business.DocType != edxml.BusinessNew {
+		// A revocation or a replacement takes back what the earlier
+		// document's recipients do not have yet.
+		ref := p.env.Business.ReplacedDocumentID
+		if p.env.Business.DocType != edxml.BusinessReplacement {
+			ref = p.env.Business.DocumentID
+		}
+		if ref != "" {
+			doc, err := s.documentFor(ctx, tx, ref)
+			if err != nil {
+				return err
+			}
+			if doc.Sender != p.from {
+				return refuse(egov.ErrForbidden, "Chỉ cơ quan đã gửi văn bản %s mới thu hồi, cập nhật hoặc thay thế được văn bản đó.", ref)
+			}
+			if err := s.takeBack(ctx, tx, &doc, p.from, p.messageID); err != nil {
+				return err
+			}
+		}
+	}
 	if p.status != nil {
 		m.StatusCode, m.ResponseFor = p.status.StatusCode, p.status.ResponseFor.DocumentID
 		doc, err := s.documentFor(ctx, tx, p.status.ResponseFor.DocumentID)
@@ -287,16 +307,7 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, 
 func (s *Service) applyStatus(ctx context.Context, tx *sql.Tx, doc *Message, p parsed, m *Message) error {
 	switch m.StatusCode {
 	case edxml.StatusRecallRequested:
-		now := s.now()
-		res, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET state = 'recalled' WHERE message_id = $1 AND state = 'pending'`, doc.ID)
-		if err != nil {
-			return fmt.Errorf("recall of %s: %w", doc.MessageID, err)
-		}
-		n, _ := res.RowsAffected()
-		if _, err := tx.ExecContext(ctx, `UPDATE exchange_messages SET recalled_at = $1 WHERE id = $2`, now, doc.ID); err != nil {
-			return fmt.Errorf("recall of %s: %w", doc.MessageID, err)
-		}
-		return s.logEvent(ctx, tx, p.from, "", "recalled", doc.MessageID, doc.Sender, map[string]any{"undelivered": n, "by": m.MessageID})
+		return s.takeBack(ctx, tx, doc, p.from, m.MessageID)
 	default:
 		if _, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET status_code = $1 WHERE message_id = $2 AND recipient = $3`,
 			m.StatusCode, doc.ID, p.from); err != nil {
@@ -305,6 +316,25 @@ func (s *Service) applyStatus(ctx context.Context, tx *sql.Tx, doc *Message, p p
 		return s.logEvent(ctx, tx, p.from, "", "status", doc.MessageID, doc.Sender, map[string]any{"status_code": m.StatusCode,
 			"recipient": p.from, "description": p.status.Description})
 	}
+}
+
+// takeBack ends the deliveries of doc not made yet, for a recall, a
+// revocation or a replacement sent by message by.
+func (s *Service) takeBack(ctx context.Context, tx *sql.Tx, doc *Message, sender, by string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET state = 'recalled' WHERE message_id = $1 AND state = 'pending'`, doc.ID)
+	if err != nil {
+		return fmt.Errorf("recall of %s: %w", doc.MessageID, err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE exchange_messages SET recalled_at = $1 WHERE id = $2`, s.now(), doc.ID); err != nil {
+		return fmt.Errorf("recall of %s: %w", doc.MessageID, err)
+	}
+	for i := range doc.Deliveries {
+		if doc.Deliveries[i].State == DeliveryPending {
+			doc.Deliveries[i].State = DeliveryRecalled
+		}
+	}
+	return s.logEvent(ctx, tx, sender, "", "recalled", doc.MessageID, doc.Sender, map[string]any{"undelivered": n, "by": by})
 }
 
 // documentFor finds the document a receipt answers, by the edXML

@@ -16,6 +16,7 @@ import (
 	"github.com/egov-vn/egov/blob"
 	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/dossier"
+	edx "github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/payment"
@@ -54,6 +55,7 @@ type world struct {
 	cab     *cabinet.Service
 	pay     *payment.Sandbox // the payment gateway, served by the same server
 	svc     *dossier.Service
+	axis    *edx.Service
 	cookies map[string]string
 	tokens  map[string]string
 	ids     map[string]int64
@@ -85,14 +87,15 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	cab := cabinet.NewService(db, queue, cabinetFiles, cabinet.Config{PublicURL: "https://dichvucong.example.vn"}, nil)
+	axis := edx.NewService(db, queue, edx.Config{}, nil)
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox})
+		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv
 	ts.Start()
-	w := &world{ts: ts, srv: srv, cab: cab, pay: sandbox, svc: dossiers, cookies: map[string]string{}, tokens: map[string]string{}, ids: map[string]int64{}}
+	w := &world{ts: ts, srv: srv, cab: cab, pay: sandbox, svc: dossiers, axis: axis, cookies: map[string]string{}, tokens: map[string]string{}, ids: map[string]int64{}}
 	t.Cleanup(w.ts.Close)
 	req := identity.Request{IP: "127.0.0.1"}
 	usernames := map[string]string{}
@@ -247,6 +250,13 @@ func TestAuthorizationTable(t *testing.T) {
 			out := with(api, map[string]int{anonymous: 303})
 			return out
 		}
+		// Officials read their agency's exchange; citizens and businesses
+		// have none.
+		exchangeReaders := map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403}
+		if _, err := w.axis.SaveMember(context.Background(), &identity.Account{Kind: identity.KindOfficial, Roles: []identity.Role{identity.RoleSystemAdmin}},
+			edx.Member{AgencyCode: agencyX, Name: "UBND phường Hoàn Kiếm"}, identity.Request{}); err != nil {
+			t.Fatal(err)
+		}
 		officialsOfX := with(anonAPI, map[string]int{citizenA: 403, citizenB: 403, business: 403, receiverX: 403, specialistX: 403, leaderX: 403, officialY: 403})
 		rules := []rule{
 			{route: "GET /healthz", path: "/healthz", all: 200},
@@ -308,6 +318,25 @@ func TestAuthorizationTable(t *testing.T) {
 			// citizens are refused; other officials do not find it.
 			{route: "POST /api/v1/dossiers/{ref}/actions", path: "/api/v1/dossiers/" + code + "/actions", body: `{"action":"forward"}`, all: 404,
 				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403, receiverX: 409, specialistX: 409, leaderX: 409, sysAdmin: 409}},
+			// The document axis: member systems with their own tokens
+			// (none here: 401), officials read their agency's messages,
+			// the system administrator registers.
+			{route: "POST /api/v1/exchange/token", path: "/api/v1/exchange/token", all: 400},
+			{route: "POST /api/v1/exchange/messages", path: "/api/v1/exchange/messages", all: 401},
+			{route: "GET /api/v1/exchange/inbox", path: "/api/v1/exchange/inbox", all: 401},
+			{route: "POST /api/v1/exchange/inbox/{id}/ack", path: "/api/v1/exchange/inbox/1/ack", all: 401},
+			{route: "GET /api/v1/exchange/messages", path: "/api/v1/exchange/messages?box=inbox", all: 200, except: exchangeReaders},
+			{route: "GET /api/v1/exchange/messages/{id}", path: "/api/v1/exchange/messages/nothing", all: 404, except: exchangeReaders},
+			{route: "GET /api/v1/exchange/messages/{id}/body", path: "/api/v1/exchange/messages/nothing/body", all: 404, except: exchangeReaders},
+			{route: "GET /api/v1/exchange/members/{code}", path: "/api/v1/exchange/members/" + agencyX, all: 200},
+			{route: "PUT /api/v1/exchange/members/{code}", path: "/api/v1/exchange/members/" + agencyX, body: `{"name":"UBND phường"}`, all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 200}},
+			{route: "POST /api/v1/exchange/members/{code}/keys", path: "/api/v1/exchange/members/" + agencyX + "/keys", body: `{"certificate":"x"}`, all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 400}},
+			{route: "POST /api/v1/exchange/members/{code}/clients", path: "/api/v1/exchange/members/" + agencyX + "/clients", body: `{}`, all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 201}},
+			{route: "DELETE /api/v1/exchange/keys/{fingerprint}", path: "/api/v1/exchange/keys/00", all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 404}},
 			// Payments: the birth registration has no fee, so its applicant
 			// is told there is nothing to pay; the IPN answers every caller
 			// in the gateway's protocol (here: bad checksum).

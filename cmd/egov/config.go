@@ -41,6 +41,24 @@ func envBool(name string) bool {
 	return false
 }
 
+// envDuration reads a duration such as "72h" from the environment, def
+// when it is unset; checkEnvDuration refuses one that is not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+func checkEnvDuration(name string) error {
+	if v := os.Getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			return usageError{fmt.Sprintf("%s=%q is not a positive duration such as 72h or 30m", name, v)}
+		}
+	}
+	return nil
+}
+
 func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)

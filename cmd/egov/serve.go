@@ -21,6 +21,7 @@ import (
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/demo"
 	"github.com/egov-vn/egov/dossier"
+	"github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
@@ -46,9 +47,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	oidcCfg.ClientSecret = os.Getenv("EGOV_OIDC_CLIENT_SECRET") // a secret: from the environment only
 	var gw gatewayConfig
 	addGatewayFlags(fs, &gw)
+	var xcfg exchange.Config
+	fs.StringVar(&xcfg.AdminEmail, "exchange-admin-email", env("EGOV_EXCHANGE_ADMIN_EMAIL", ""), "who is alerted when the document axis gives up a delivery (EGOV_EXCHANGE_ADMIN_EMAIL)")
+	fs.DurationVar(&xcfg.GiveUpAfter, "exchange-give-up", envDuration("EGOV_EXCHANGE_GIVE_UP", 72*time.Hour), "how long a push to a member's endpoint is retried (EGOV_EXCHANGE_GIVE_UP)")
 	fs.StringVar(&oidcCfg.IDNumberClaim, "oidc-id-claim", env("EGOV_OIDC_ID_CLAIM", "id_number"), "claim that carries the personal identification number (EGOV_OIDC_ID_CLAIM)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
+	}
+	if err := checkEnvDuration("EGOV_EXCHANGE_GIVE_UP"); err != nil {
+		return err
 	}
 	level, err := parseLevel(cfg.logLevel)
 	if err != nil {
@@ -133,6 +140,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	dossiers.AddDeadlineSweep(&jcfg, dossier.SweepInterval)
 	dossiers.AddPaymentWorkers(&jcfg)
 	dossiers.AddReconciliation(&jcfg)
+	axis := exchange.NewService(db, inserter, xcfg, log)
+	axis.AddWorkers(&jcfg)
 	cab := cabinet.NewService(db, inserter, blobs, cabinet.Config{PublicURL: *publicURL}, log)
 	cab.AddReminders(&jcfg, time.Hour)
 	queue, err := jobs.New(db, jcfg)
@@ -152,7 +161,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	wcfg := web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Logger: log, Registry: reg, Version: version}
+		Exchange: axis, Logger: log, Registry: reg, Version: version}
 	if sandbox != nil {
 		wcfg.PaymentSandbox = sandbox
 	}
