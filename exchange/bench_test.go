@@ -221,7 +221,7 @@ func (e *e2eBench) roundTrips(b *testing.B) float64 {
 		if _, dup, err := e.svc.Submit(ctx, e2eRecipient, receipts[i], "127.0.0.1"); err != nil || dup {
 			b.Fatalf("submit receipt %d: duplicate %v, %v", i, dup, err)
 		}
-		inbox, err := e.svc.Inbox(ctx, e2eSender, 0)
+		inbox, err := e.svc.Inbox(ctx, e2eSender, 0, 0)
 		if err != nil || len(inbox) != 1 || inbox[0].Kind != exchange.KindStatus {
 			b.Fatalf("the sender's inbox after receipt %d: %d items, %v", i, len(inbox), err)
 		}

@@ -177,7 +177,7 @@ func TestPullAndReceipts(t *testing.T) {
 		if m.Kind != exchange.KindDocument || len(m.Deliveries) != 2 || m.CodeNumber != env.Code.CodeNumber {
 			t.Fatalf("message = %+v", m)
 		}
-		inbox, err := w.svc.Inbox(ctx, province, 0)
+		inbox, err := w.svc.Inbox(ctx, province, 0, 0)
 		if err != nil || len(inbox) != 1 || inbox[0].MessageID != env.MessageID {
 			t.Fatalf("inbox = %+v, %v", inbox, err)
 		}
@@ -190,14 +190,14 @@ func TestPullAndReceipts(t *testing.T) {
 		if err := w.svc.Ack(ctx, province, inbox[0].DeliveryID, ""); err != nil {
 			t.Errorf("acknowledging twice: %v", err)
 		}
-		if inbox, _ := w.svc.Inbox(ctx, province, 0); len(inbox) != 0 {
+		if inbox, _ := w.svc.Inbox(ctx, province, 0, 0); len(inbox) != 0 {
 			t.Errorf("inbox after the ack: %+v", inbox)
 		}
 		// Receipts flow back to the sender.
 		for _, code := range []string{edxml.StatusArrived, edxml.StatusAssigned, edxml.StatusFinished} {
 			w.submit(t, province, w.status(t, province, env, code))
 		}
-		back, _ := w.svc.Inbox(ctx, office, 0)
+		back, _ := w.svc.Inbox(ctx, office, 0, 0)
 		if len(back) != 3 || back[0].Kind != exchange.KindStatus {
 			t.Fatalf("the sender's inbox = %+v", back)
 		}
@@ -437,7 +437,7 @@ func TestRecall(t *testing.T) {
 		env, body := w.document(t, office, province, commune)
 		w.submit(t, office, body)
 		// The commune pulls it before the recall; the province is down.
-		inbox, _ := w.svc.Inbox(ctx, commune, 0)
+		inbox, _ := w.svc.Inbox(ctx, commune, 0, 0)
 		if err := w.svc.Ack(ctx, commune, inbox[0].DeliveryID, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -459,7 +459,7 @@ func TestRecall(t *testing.T) {
 			t.Errorf("after the recall: %+v", m)
 		}
 		// The commune, which has it, is asked to give it back.
-		inbox, _ = w.svc.Inbox(ctx, commune, 0)
+		inbox, _ = w.svc.Inbox(ctx, commune, 0, 0)
 		if len(inbox) != 1 || inbox[0].Kind != exchange.KindStatus {
 			t.Errorf("the commune's inbox after the recall: %+v", inbox)
 		}
@@ -525,7 +525,7 @@ func TestReplacement(t *testing.T) {
 		repl, _ := w.document(t, office, province)
 		repl.Business = edxml.Business{DocType: edxml.BusinessReplacement, Reason: "Sai số liệu ở mục 2", ReplacedDocumentID: old.DocumentID}
 		w.submit(t, office, w.sign(t, office, func() ([]byte, error) { return edxml.Marshal(repl) }))
-		inbox, _ := w.svc.Inbox(ctx, province, 0)
+		inbox, _ := w.svc.Inbox(ctx, province, 0, 0)
 		if len(inbox) != 1 || inbox[0].MessageID != repl.MessageID {
 			t.Errorf("the province's inbox after the replacement: %+v", inbox)
 		}

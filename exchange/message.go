@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/hex"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
@@ -116,7 +118,7 @@ func parse(b []byte) (parsed, error) {
 			return p, refuse(egov.ErrInvalid, "Thông điệp trạng thái không đúng định dạng edXML: %v", err)
 		}
 		p.kind, p.status, p.from = KindStatus, st, st.From.OrganID
-		p.messageID = statusMessageID(st)
+		p.messageID = statusMessageID(b)
 	default:
 		return p, refuse(egov.ErrInvalid, "Không phải văn bản edXML (phần tử gốc edXML) hay thông điệp trạng thái (Status).")
 	}
@@ -126,10 +128,12 @@ func parse(b []byte) (parsed, error) {
 	return p, nil
 }
 
-// statusMessageID names a receipt: the document it answers, who sends it,
-// the code and the time, so that the same receipt sent twice is one.
-func statusMessageID(st *edxml.Status) string {
-	return "status:" + st.ResponseFor.DocumentID + ":" + st.From.OrganID + ":" + st.StatusCode + ":" + st.Timestamp.UTC().Format(time.RFC3339Nano)
+// statusMessageID names a receipt, which edXML gives no ID of its own, by
+// the SHA-256 of what its sender signed: the same receipt sent again (a
+// retry) is one message, two receipts are two however close in time.
+func statusMessageID(body []byte) string {
+	sum := sha256.Sum256(body)
+	return "status-" + hex.EncodeToString(sum[:])
 }
 
 // Submit accepts a signed message from the member sender: a document for
@@ -534,14 +538,16 @@ type InboxItem struct {
 }
 
 // Inbox lists the messages waiting for agency, oldest first: in the order
-// the axis received them, so in each sender's order.
-func (s *Service) Inbox(ctx context.Context, agency string, limit int) ([]InboxItem, error) {
+// the axis received them, so in each sender's order. after is a cursor, the
+// last DeliveryID the caller has seen (0 for the start), so that messages
+// the caller cannot take (and does not acknowledge) do not hide the rest.
+func (s *Service) Inbox(ctx context.Context, agency string, after int64, limit int) ([]InboxItem, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 100
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, m.message_id, m.kind, m.sender, m.received_at, m.body
 		FROM exchange_deliveries d JOIN exchange_messages m ON m.id = d.message_id
-		WHERE d.recipient = $1 AND d.state = 'pending' ORDER BY d.id LIMIT $2`, agency, limit)
+		WHERE d.recipient = $1 AND d.state = 'pending' AND d.id > $2 ORDER BY d.id LIMIT $3`, agency, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("inbox of %s: %w", agency, err)
 	}

@@ -253,6 +253,9 @@ func TestAuthorizationTable(t *testing.T) {
 		// Officials read their agency's exchange; citizens and businesses
 		// have none.
 		exchangeReaders := map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403}
+		// Their pages: officials of a member agency (Y is not one), and
+		// system administrators for the agency they pick.
+		exchangePages := map[string]int{anonymous: 303, citizenA: 403, citizenB: 403, business: 403}
 		if _, err := w.axis.SaveMember(context.Background(), &identity.Account{Kind: identity.KindOfficial, Roles: []identity.Role{identity.RoleSystemAdmin}},
 			edx.Member{AgencyCode: agencyX, Name: "UBND phường Hoàn Kiếm"}, identity.Request{}); err != nil {
 			t.Fatal(err)
@@ -487,6 +490,12 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "POST /noi-cac/hop/{id}/tai-lieu", path: "/noi-cac/hop/" + meeting + "/tai-lieu", all: 404, except: secretaryOnly(400, true)},
 			{route: "POST /noi-cac/phieu/{id}/tai-lieu", path: "/noi-cac/phieu/" + ballot + "/tai-lieu", all: 404,
 				except: map[string]int{anonymous: 303, receiverX: 400, specialistX: 403, leaderX: 403}},
+			// The document axis's pages for the clerk: X's officials see X's
+			// documents; Y is no member; nobody has a message "nothing".
+			{route: "GET /lien-thong", path: "/lien-thong?co-quan=" + agencyX, all: 403,
+				except: map[string]int{anonymous: 303, receiverX: 200, specialistX: 200, leaderX: 200, adminX: 200, sysAdmin: 200}},
+			{route: "GET /lien-thong/{id}", path: "/lien-thong/nothing?co-quan=" + agencyX, all: 404, except: exchangePages},
+			{route: "GET /lien-thong/{id}/xml", path: "/lien-thong/nothing/xml?co-quan=" + agencyX, all: 404, except: exchangePages},
 			{route: "POST /dang-xuat", path: "/dang-xuat", all: 303},
 			{route: "POST /tai-khoan/dang-xuat-tat-ca", path: "/tai-khoan/dang-xuat-tat-ca", all: 303},
 		}

@@ -122,7 +122,8 @@ func (s *Server) apiExchangeSubmit() http.Handler {
 func (s *Server) apiExchangeInbox() http.Handler {
 	return s.requireMember(func(w http.ResponseWriter, r *http.Request, agency string) {
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		items, err := s.cfg.Exchange.Inbox(r.Context(), agency, limit)
+		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+		items, err := s.cfg.Exchange.Inbox(r.Context(), agency, after, limit)
 		if err != nil {
 			s.fail(w, r, err)
 			return

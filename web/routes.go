@@ -115,6 +115,12 @@ func addRoutes(mux *routeTable, s *Server) {
 			mux.Handle("POST /api/v1/exchange/members/{code}/clients", s.apiExchangeAddClient())
 			mux.Handle("DELETE /api/v1/exchange/keys/{fingerprint}", s.apiExchangeRevokeKey())
 		}
+		if s.cfg.Identity != nil {
+			// The clerk's pages (văn thư): the agency's documents on the axis.
+			mux.Handle("GET /lien-thong", s.pageExchange())
+			mux.Handle("GET /lien-thong/{id}", s.pageExchangeMessage())
+			mux.Handle("GET /lien-thong/{id}/xml", s.pageExchangeXML())
+		}
 	}
 	mux.Handle("/api/", s.apiNotFound())
 	if s.cfg.PaymentSandbox != nil {

@@ -54,6 +54,10 @@ Usage:
   egov payments reconcile --date YYYY-MM-DD [--agency CODE] [flags]
                                  check a day's payments against the gateway
   egov official add [flags] < password   create an official of an agency
+  egov exchange send FILE --to CODE[,CODE...] --from CODE --key KEY.pem --cert CERT.pem [flags]
+                                 sign a document and send it over the document axis
+  egov exchange receive --out DIR --from CODE [--key KEY.pem --cert CERT.pem] [flags]
+                                 write the inbox's messages to DIR, with receipts
   egov version
 
 Run "egov COMMAND -h" for the flags of a command.`
@@ -89,6 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdVerifyAudit(ctx, args[1:], stdout, stderr)
 	case "payments":
 		return cmdPayments(ctx, args[1:], stdout, stderr)
+	case "exchange":
+		return cmdExchange(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "egov", version)
 		return nil
