@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -95,7 +94,9 @@ func (s *Service) Push(ctx context.Context, recipient string) (int, error) {
 				perr.Error(), s.now(), d.id); err != nil {
 				return fmt.Errorf("delivery %d: %w", d.id, err)
 			}
-			return s.logEvent(ctx, tx, recipient, "", "delivery_failed", d.messageID, d.sender, map[string]any{"recipient": recipient, "error": perr.Error()})
+			var j journal
+			j.add(recipient, "", "delivery_failed", d.messageID, d.sender, map[string]any{"recipient": recipient, "error": perr.Error()})
+			return s.write(ctx, tx, j)
 		})
 		if err != nil {
 			return sent, err
@@ -121,9 +122,11 @@ func (s *Service) post(ctx context.Context, endpoint, messageID string, body []b
 		return err
 	}
 	defer res.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+	// The answer's body is drained, not kept: what the recipient's server
+	// says is not for the sender and the other recipients to read.
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(answer)))
+		return fmt.Errorf("HTTP %d %s", res.StatusCode, http.StatusText(res.StatusCode))
 	}
 	return nil
 }
@@ -132,8 +135,12 @@ func (s *Service) post(ctx context.Context, endpoint, messageID string, body []b
 // administrator, in one transaction.
 func (s *Service) giveUp(ctx context.Context, id int64, messageID, sender, recipient string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET state = 'given_up' WHERE id = $1 AND state = 'pending'`, id); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET state = 'given_up' WHERE id = $1 AND state = 'pending'`, id)
+		if err != nil {
 			return fmt.Errorf("delivery %d: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // delivered or recalled meanwhile
 		}
 		s.log.Error("exchange: delivery given up; the recipient's endpoint did not answer in time",
 			"message_id", messageID, "sender", sender, "recipient", recipient, "after", s.cfg.GiveUpAfter.String())
@@ -146,7 +153,9 @@ func (s *Service) giveUp(ctx context.Context, id int64, messageID, sender, recip
 				return err
 			}
 		}
-		return s.logEvent(ctx, tx, recipient, "", "given_up", messageID, sender, map[string]any{"recipient": recipient})
+		var j journal
+		j.add(recipient, "", "given_up", messageID, sender, map[string]any{"recipient": recipient})
+		return s.write(ctx, tx, j)
 	})
 }
 

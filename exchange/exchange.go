@@ -68,7 +68,11 @@ func (c *Config) defaults() {
 		c.TokenLifetime = time.Hour
 	}
 	if c.Client == nil {
-		c.Client = &http.Client{Timeout: 30 * time.Second}
+		// No redirects: a member's server must not point the axis's
+		// POSTs at another address.
+		c.Client = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -358,6 +362,37 @@ func (s *Service) AddClient(ctx context.Context, actor *identity.Account, agency
 		return err
 	})
 	return clientID, secret, err
+}
+
+// RevokeClient stops a client: its tokens no longer work and it gets no
+// new ones. Revoking twice changes nothing.
+func (s *Service) RevokeClient(ctx context.Context, actor *identity.Account, clientID string, req identity.Request) error {
+	if err := mayAdminister(actor); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var agency string
+		err := tx.QueryRowContext(ctx, `SELECT agency_code FROM exchange_clients WHERE client_id = $1`, clientID).Scan(&agency)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("client %s: %w", clientID, egov.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("client %s: %w", clientID, err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE exchange_clients SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL`, s.now(), clientID)
+		if err != nil {
+			return fmt.Errorf("revoke client %s: %w", clientID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM exchange_tokens WHERE client_id = $1`, clientID); err != nil {
+			return fmt.Errorf("revoke client %s: %w", clientID, err)
+		}
+		_, err = s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "exchange.client_revoked",
+			Subject: "member:" + agency, AgencyCode: agency, Details: map[string]any{"client_id": clientID}})
+		return err
+	})
 }
 
 func digest(s string) string {

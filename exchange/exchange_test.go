@@ -537,3 +537,92 @@ func TestReplacement(t *testing.T) {
 		}
 	}, jobs.Migrate)
 }
+
+// TestReviewedAttacks: what an independent review tried against the axis.
+func TestReviewedAttacks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db, nil)
+		// Another member reuses the office's DocumentId: receipts and
+		// recalls still find the office's document.
+		env, body := w.document(t, office, province)
+		w.submit(t, office, body)
+		copycat, _ := w.document(t, commune, province)
+		copycat.DocumentID = env.DocumentID
+		w.submit(t, commune, w.sign(t, commune, func() ([]byte, error) { return edxml.Marshal(copycat) }))
+		w.submit(t, province, w.status(t, province, env, edxml.StatusAssigned))
+		got, _ := w.svc.Message(ctx, office, env.MessageID)
+		if got.Deliveries[0].StatusCode != edxml.StatusAssigned {
+			t.Errorf("the receipt missed the office's document: %+v", got.Deliveries)
+		}
+		w.submit(t, office, w.status(t, office, env, edxml.StatusRecallRequested))
+		if got, _ := w.svc.Message(ctx, office, env.MessageID); got.RecalledAt == nil {
+			t.Error("the office could not recall its document behind the copy")
+		}
+		// Another member's message ID, or the same ID with other content.
+		taken, _ := w.document(t, commune, province)
+		taken.MessageID = env.MessageID
+		if _, _, err := w.svc.Submit(ctx, commune, w.sign(t, commune, func() ([]byte, error) { return edxml.Marshal(taken) }), ""); !errors.Is(err, egov.ErrConflict) {
+			t.Errorf("another member's message ID: %v", err)
+		}
+		// A receipt with a code the standard does not have.
+		bad := &edxml.Status{ResponseFor: edxml.ResponseFor{OrganID: office, DocumentID: env.DocumentID},
+			From: edxml.Organ{OrganID: province, OrganName: "x"}, StatusCode: "99", Description: "?", Timestamp: time.Now()}
+		if b, err := edxml.MarshalStatus(bad); err == nil {
+			signed, _ := edxml.Sign(b, w.signers[province].key, w.signers[province].cert)
+			if _, _, err := w.svc.Submit(ctx, province, signed, ""); !errors.Is(err, egov.ErrInvalid) {
+				t.Errorf("status 99: %v", err)
+			}
+		}
+		// An update leaves the document standing.
+		first, b1 := w.document(t, office, province)
+		w.submit(t, office, b1)
+		upd, _ := w.document(t, office, province)
+		upd.Business = edxml.Business{DocType: edxml.BusinessUpdate, Reason: "Sửa lỗi chính tả", DocumentID: first.DocumentID}
+		w.submit(t, office, w.sign(t, office, func() ([]byte, error) { return edxml.Marshal(upd) }))
+		if got, _ := w.svc.Message(ctx, office, first.MessageID); got.RecalledAt != nil || got.Deliveries[0].State != exchange.DeliveryPending {
+			t.Errorf("an update took back the document: %+v", got)
+		}
+		// Millions of empty elements are refused before the signature
+		// check builds a tree of them.
+		bomb := []byte(`<edXML>` + strings.Repeat("<a/>", 30_000) + `</edXML>`)
+		if _, _, err := w.svc.Submit(ctx, office, bomb, ""); !errors.Is(err, egov.ErrInvalid) {
+			t.Errorf("an element bomb: %v", err)
+		}
+		// A recall that overtakes the acknowledgement: the recipient has
+		// the document after all, and is asked to give it back.
+		late, b2 := w.document(t, office, commune)
+		w.submit(t, office, b2)
+		inbox, _ := w.svc.Inbox(ctx, commune, 0, 0)
+		w.submit(t, office, w.status(t, office, late, edxml.StatusRecallRequested))
+		var delivery int64
+		for _, it := range inbox {
+			if it.MessageID == late.MessageID {
+				delivery = it.DeliveryID
+			}
+		}
+		if err := w.svc.Ack(ctx, commune, delivery, ""); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = w.svc.Message(ctx, office, late.MessageID)
+		after, _ := w.svc.Inbox(ctx, commune, delivery, 0)
+		if got.Deliveries[0].State != exchange.DeliveryDelivered || len(after) != 1 || after[0].Kind != exchange.KindStatus {
+			t.Errorf("after a recall overtaken by the ack: %+v, inbox %+v", got.Deliveries, after)
+		}
+		// A revoked client's tokens stop at once.
+		id, secret, _ := w.svc.AddClient(ctx, admin, commune, identity.Request{})
+		token, _, _ := w.svc.IssueToken(ctx, id, secret)
+		if err := w.svc.RevokeClient(ctx, admin, id, identity.Request{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Authenticate(ctx, token); !errors.Is(err, exchange.ErrBadClient) {
+			t.Errorf("a revoked client's token: %v", err)
+		}
+		if _, _, err := w.svc.IssueToken(ctx, id, secret); !errors.Is(err, exchange.ErrBadClient) {
+			t.Errorf("a revoked client got a token: %v", err)
+		}
+		if rep, err := w.svc.VerifyLog(ctx); err != nil || rep.FirstBad != nil {
+			t.Errorf("message log: %+v %v", rep, err)
+		}
+	}, jobs.Migrate)
+}

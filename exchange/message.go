@@ -95,8 +95,34 @@ func rootName(b []byte) string {
 	}
 }
 
+// maxElements bounds the elements of a message. A real edXML document has
+// a few hundred (its files are base64 text, not elements); millions of
+// empty elements in a few megabytes would cost the signature check
+// gigabytes of memory.
+const maxElements = 20_000
+
+// countElements counts b's elements up to limit+1, cheaply: a token scan,
+// no tree.
+func countElements(b []byte, limit int) int {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	n := 0
+	for n <= limit {
+		tok, err := d.RawToken()
+		if err != nil {
+			break
+		}
+		if _, ok := tok.(xml.StartElement); ok {
+			n++
+		}
+	}
+	return n
+}
+
 func parse(b []byte) (parsed, error) {
 	var p parsed
+	if countElements(b, maxElements) > maxElements {
+		return p, refuse(egov.ErrInvalid, "Thông điệp có quá nhiều phần tử XML (tối đa %d): không phải một văn bản edXML thông thường.", maxElements)
+	}
 	switch rootName(b) {
 	case "edXML":
 		env, err := edxml.Parse(b)
@@ -116,6 +142,9 @@ func parse(b []byte) (parsed, error) {
 		st, err := edxml.ParseStatus(b)
 		if err != nil {
 			return p, refuse(egov.ErrInvalid, "Thông điệp trạng thái không đúng định dạng edXML: %v", err)
+		}
+		if err := st.Validate(); err != nil {
+			return p, refuse(egov.ErrInvalid, "Thông điệp trạng thái thiếu hoặc sai thông tin: %v", err)
 		}
 		p.kind, p.status, p.from = KindStatus, st, st.From.OrganID
 		p.messageID = statusMessageID(b)
@@ -174,17 +203,22 @@ func (s *Service) Submit(ctx context.Context, sender string, body []byte, ip str
 		s.refused(ctx, sender, p.messageID, ip, fmt.Errorf("%w (%v)", reason, err))
 		return m, false, reason
 	}
-	if m, err := s.messageByID(ctx, s.db, p.messageID); err == nil {
-		return m, true, nil
-	} else if !errors.Is(err, egov.ErrNotFound) {
-		return m, false, err
+	if m, dup, err := s.repeat(ctx, sender, p.messageID); dup || err != nil {
+		return m, dup, err
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		return s.accept(ctx, tx, &m, p, body, Fingerprint(cert), ip)
 	})
+	var xe *Error
+	if errors.As(err, &xe) {
+		s.refused(ctx, sender, p.messageID, ip, err)
+		return Message{}, false, err
+	}
 	if err != nil {
-		if dup, derr := s.messageByID(ctx, s.db, p.messageID); derr == nil {
-			return dup, true, nil // the same message, submitted twice at once
+		// The same message submitted twice at once: the loser finds the
+		// winner's.
+		if m, dup, rerr := s.repeat(ctx, sender, p.messageID); dup || rerr != nil {
+			return m, dup, rerr
 		}
 		return Message{}, false, err
 	}
@@ -192,29 +226,64 @@ func (s *Service) Submit(ctx context.Context, sender string, body []byte, ip str
 	return m, false, err
 }
 
-// refused records a refused submission in the message log.
-func (s *Service) refused(ctx context.Context, sender, messageID, ip string, reason error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		return s.logEvent(ctx, tx, sender, ip, "refused", messageID, sender, map[string]any{"reason": reason.Error()})
-	})
+// repeat finds a message already accepted under messageID. The message ID
+// is the sender's key for a retry, which may be signed anew: the same
+// sender under the same ID is a repeat (dup is true), whatever the bytes.
+// Another sender's ID is refused without saying whose it is.
+func (s *Service) repeat(ctx context.Context, sender, messageID string) (Message, bool, error) {
+	var owner string
+	err := s.db.QueryRowContext(ctx, `SELECT sender FROM exchange_messages WHERE message_id = $1`, messageID).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, false, nil
+	}
 	if err != nil {
+		return Message{}, false, fmt.Errorf("message %s: %w", messageID, err)
+	}
+	if owner != sender {
+		return Message{}, false, refuse(egov.ErrConflict, "Mã thông điệp %q đã được dùng cho một thông điệp khác; mỗi thông điệp cần một mã mới.", messageID)
+	}
+	m, err := s.messageByID(ctx, s.db, messageID)
+	return m, err == nil, err
+}
+
+// refused records a refused submission in the message log. Its subject is
+// not the message's: the ID is the submitter's word, and the refusal must
+// not enter the trail of someone else's message.
+func (s *Service) refused(ctx context.Context, sender, messageID, ip string, reason error) {
+	var j journal
+	j.add(sender, ip, "refused", "", sender, map[string]any{"message_id": messageID, "reason": reason.Error()})
+	if err := s.db.Tx(ctx, func(tx *sql.Tx) error { return s.write(ctx, tx, j) }); err != nil {
 		s.log.Error("message log", "err", err)
 	}
 }
 
-func (s *Service) logEvent(ctx context.Context, tx *sql.Tx, actor, ip, action, messageID, agency string, details map[string]any) error {
+// journal gathers a transaction's entries of the message log, which are
+// written last (write): the log's head is then the last lock the
+// transaction takes, after the rows of messages and deliveries, in the
+// same order in every transaction, so that two of them cannot deadlock.
+type journal []audit.Entry
+
+func (j *journal) add(actor, ip, action, messageID, agency string, details map[string]any) {
 	subject := ""
 	if messageID != "" {
 		subject = "message:" + messageID
 	}
-	_, err := s.trail.Append(ctx, tx, audit.Entry{Actor: "member:" + actor, ActorIP: ip, Action: action, Subject: subject,
-		AgencyCode: agency, Details: details})
-	return err
+	*j = append(*j, audit.Entry{Actor: "member:" + actor, ActorIP: ip, Action: action, Subject: subject, AgencyCode: agency, Details: details})
+}
+
+func (s *Service) write(ctx context.Context, tx *sql.Tx, j journal) error {
+	for _, e := range j {
+		if _, err := s.trail.Append(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // accept stores a checked message and what it causes, in tx.
 func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, body []byte, signer, ip string) error {
 	now := s.now()
+	var j journal
 	*m = Message{MessageID: p.messageID, Kind: p.kind, Sender: p.from, Signer: signer, Size: int64(len(body)), ReceivedAt: now}
 	recipients := p.recipients
 	if p.env != nil {
@@ -229,41 +298,38 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, 
 			}
 		}
 	}
-	var answered *Message
-	if p.env != nil && p.env.Business.DocType != edxml.BusinessNew {
+	if p.env != nil && (p.env.Business.DocType == edxml.BusinessRevocation || p.env.Business.DocType == edxml.BusinessReplacement) {
 		// A revocation or a replacement takes back what the earlier
-		// document's recipients do not have yet.
+		// document's recipients do not have yet. (An update does not: the
+		// document stands, with what changed.)
 		ref := p.env.Business.ReplacedDocumentID
-		if p.env.Business.DocType != edxml.BusinessReplacement {
+		if p.env.Business.DocType == edxml.BusinessRevocation {
 			ref = p.env.Business.DocumentID
 		}
 		if ref != "" {
-			doc, err := s.documentFor(ctx, tx, ref)
+			doc, err := s.documentOf(ctx, tx, ref, p.from)
 			if err != nil {
 				return err
 			}
-			if doc.Sender != p.from {
-				return refuse(egov.ErrForbidden, "Chỉ cơ quan đã gửi văn bản %s mới thu hồi, cập nhật hoặc thay thế được văn bản đó.", ref)
-			}
-			if err := s.takeBack(ctx, tx, &doc, p.from, p.messageID); err != nil {
+			if err := s.takeBack(ctx, tx, &doc, p.from, p.messageID, &j); err != nil {
 				return err
 			}
 		}
 	}
+	var answered *Message
 	if p.status != nil {
 		m.StatusCode, m.ResponseFor = p.status.StatusCode, p.status.ResponseFor.DocumentID
-		doc, err := s.documentFor(ctx, tx, p.status.ResponseFor.DocumentID)
+		var doc Message
+		var err error
+		if m.StatusCode == edxml.StatusRecallRequested {
+			doc, err = s.documentOf(ctx, tx, m.ResponseFor, p.from) // only the sender recalls
+		} else {
+			doc, err = s.documentTo(ctx, tx, m.ResponseFor, p.status.ResponseFor.OrganID, p.from) // only a recipient answers
+		}
 		if err != nil {
 			return err
 		}
 		answered = &doc
-		if m.StatusCode == edxml.StatusRecallRequested {
-			if doc.Sender != p.from {
-				return refuse(egov.ErrForbidden, "Chỉ cơ quan gửi văn bản mới yêu cầu thu hồi văn bản.")
-			}
-		} else if !slices.ContainsFunc(doc.Deliveries, func(d Delivery) bool { return d.Recipient == p.from }) {
-			return refuse(egov.ErrForbidden, "Cơ quan %s không phải nơi nhận văn bản %s.", p.from, doc.MessageID)
-		}
 		recipients = []string{doc.Sender}
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO exchange_messages (message_id, kind, sender, document_id, code_number, code_notation,
@@ -273,13 +339,11 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, 
 		m.StatusCode, m.ResponseFor, m.Signer, string(body), m.Size, now).Scan(&m.ID); err != nil {
 		return fmt.Errorf("message %s: %w", m.MessageID, err)
 	}
-	if err := s.logEvent(ctx, tx, p.from, ip, "received", m.MessageID, p.from, map[string]any{"kind": m.Kind,
+	j.add(p.from, ip, "received", m.MessageID, p.from, map[string]any{"kind": m.Kind,
 		"number": strings.Trim(m.CodeNumber+"/"+m.CodeNotation, "/"), "status_code": m.StatusCode, "response_for": m.ResponseFor,
-		"recipients": recipients, "signer": signer}); err != nil {
-		return err
-	}
+		"recipients": recipients, "signer": signer})
 	if answered != nil {
-		if err := s.applyStatus(ctx, tx, answered, p, m); err != nil {
+		if err := s.applyStatus(ctx, tx, answered, p, m, &j); err != nil {
 			return err
 		}
 		if m.StatusCode == edxml.StatusRecallRequested {
@@ -302,29 +366,28 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, 
 			return err
 		}
 	}
-	return nil
+	return s.write(ctx, tx, j)
 }
 
 // applyStatus records a receipt on the document it answers: the
 // recipient's status, or for a recall asked by the sender the end of the
 // deliveries not made yet.
-func (s *Service) applyStatus(ctx context.Context, tx *sql.Tx, doc *Message, p parsed, m *Message) error {
-	switch m.StatusCode {
-	case edxml.StatusRecallRequested:
-		return s.takeBack(ctx, tx, doc, p.from, m.MessageID)
-	default:
-		if _, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET status_code = $1 WHERE message_id = $2 AND recipient = $3`,
-			m.StatusCode, doc.ID, p.from); err != nil {
-			return fmt.Errorf("receipt of %s: %w", doc.MessageID, err)
-		}
-		return s.logEvent(ctx, tx, p.from, "", "status", doc.MessageID, doc.Sender, map[string]any{"status_code": m.StatusCode,
-			"recipient": p.from, "description": p.status.Description})
+func (s *Service) applyStatus(ctx context.Context, tx *sql.Tx, doc *Message, p parsed, m *Message, j *journal) error {
+	if m.StatusCode == edxml.StatusRecallRequested {
+		return s.takeBack(ctx, tx, doc, p.from, m.MessageID, j)
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET status_code = $1 WHERE message_id = $2 AND recipient = $3`,
+		m.StatusCode, doc.ID, p.from); err != nil {
+		return fmt.Errorf("receipt of %s: %w", doc.MessageID, err)
+	}
+	j.add(p.from, "", "status", doc.MessageID, doc.Sender, map[string]any{"status_code": m.StatusCode,
+		"recipient": p.from, "description": p.status.Description})
+	return nil
 }
 
 // takeBack ends the deliveries of doc not made yet, for a recall, a
 // revocation or a replacement sent by message by.
-func (s *Service) takeBack(ctx context.Context, tx *sql.Tx, doc *Message, sender, by string) error {
+func (s *Service) takeBack(ctx context.Context, tx *sql.Tx, doc *Message, sender, by string, j *journal) error {
 	res, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET state = 'recalled' WHERE message_id = $1 AND state = 'pending'`, doc.ID)
 	if err != nil {
 		return fmt.Errorf("recall of %s: %w", doc.MessageID, err)
@@ -333,22 +396,45 @@ func (s *Service) takeBack(ctx context.Context, tx *sql.Tx, doc *Message, sender
 	if _, err := tx.ExecContext(ctx, `UPDATE exchange_messages SET recalled_at = $1 WHERE id = $2`, s.now(), doc.ID); err != nil {
 		return fmt.Errorf("recall of %s: %w", doc.MessageID, err)
 	}
-	for i := range doc.Deliveries {
-		if doc.Deliveries[i].State == DeliveryPending {
-			doc.Deliveries[i].State = DeliveryRecalled
-		}
+	// What the recall found delivered, it asks back; read again after the
+	// update, which waited for any push or acknowledgement of these rows.
+	if doc.Deliveries, err = deliveries(ctx, tx, doc.ID); err != nil {
+		return err
 	}
-	return s.logEvent(ctx, tx, sender, "", "recalled", doc.MessageID, doc.Sender, map[string]any{"undelivered": n, "by": by})
+	j.add(sender, "", "recalled", doc.MessageID, doc.Sender, map[string]any{"undelivered": n, "by": by})
+	return nil
 }
 
-// documentFor finds the document a receipt answers, by the edXML
-// DocumentId or by the axis's message ID.
-func (s *Service) documentFor(ctx context.Context, q querier, ref string) (Message, error) {
+// documentOf finds a document sent by sender, by its edXML DocumentId or
+// the axis's message ID: what a recall, a revocation or a replacement may
+// name.
+func (s *Service) documentOf(ctx context.Context, q querier, ref, sender string) (Message, error) {
+	return s.findDocument(ctx, q, ref, `AND sender = $2`, sender)
+}
+
+// documentTo finds a document sent to recipient, by sender when the
+// receipt names it (ResponseFor/OrganId): what the recipient's receipts
+// may answer. Naming the sender keeps another member's document with the
+// same DocumentId from catching the receipt.
+func (s *Service) documentTo(ctx context.Context, q querier, ref, sender, recipient string) (Message, error) {
+	cond := `AND EXISTS (SELECT 1 FROM exchange_deliveries d WHERE d.message_id = exchange_messages.id AND d.recipient = $2)`
+	if sender != "" {
+		return s.findDocument(ctx, q, ref, cond+` AND sender = $3`, recipient, sender)
+	}
+	return s.findDocument(ctx, q, ref, cond, recipient)
+}
+
+func (s *Service) findDocument(ctx context.Context, q querier, ref, cond string, args ...string) (Message, error) {
 	var id string
-	err := q.QueryRowContext(ctx, `SELECT message_id FROM exchange_messages WHERE kind = 'document' AND (document_id = $1 OR message_id = $1)
-		ORDER BY id DESC LIMIT 1`, ref).Scan(&id)
+	params := []any{ref}
+	for _, a := range args {
+		params = append(params, a)
+	}
+	agency := args[0]
+	err := q.QueryRowContext(ctx, `SELECT message_id FROM exchange_messages WHERE kind = 'document' AND (document_id = $1 OR message_id = $1) `+
+		cond+` ORDER BY id DESC LIMIT 1`, params...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Message{}, refuse(egov.ErrInvalid, "Không có văn bản %q trên trục liên thông để trả lời.", ref)
+		return Message{}, refuse(egov.ErrForbidden, "Cơ quan %s không có văn bản %q nào trên trục liên thông để trả lời, thu hồi hay thay thế.", agency, ref)
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("document %s: %w", ref, err)
@@ -537,6 +623,9 @@ type InboxItem struct {
 	Body       []byte    `json:"body"` // the signed XML, base64 in JSON
 }
 
+// maxInboxBytes bounds the bodies of one page of an inbox.
+const maxInboxBytes = 16 << 20
+
 // Inbox lists the messages waiting for agency, oldest first: in the order
 // the axis received them, so in each sender's order. after is a cursor, the
 // last DeliveryID the caller has seen (0 for the start), so that messages
@@ -553,6 +642,7 @@ func (s *Service) Inbox(ctx context.Context, agency string, after int64, limit i
 	}
 	defer rows.Close()
 	out := []InboxItem{}
+	var total int
 	for rows.Next() {
 		var it InboxItem
 		var body string
@@ -561,6 +651,11 @@ func (s *Service) Inbox(ctx context.Context, agency string, after int64, limit i
 		}
 		it.ReceivedAt, it.Body = it.ReceivedAt.UTC(), []byte(body)
 		out = append(out, it)
+		// A page holds what fits in maxInboxBytes, and always one: the
+		// caller asks again after the last one.
+		if total += len(body); total >= maxInboxBytes {
+			break
+		}
 	}
 	return out, rows.Err()
 }
@@ -578,20 +673,50 @@ func (s *Service) Ack(ctx context.Context, agency string, deliveryID int64, ip s
 		if err != nil {
 			return fmt.Errorf("delivery %d: %w", deliveryID, err)
 		}
-		if state != DeliveryPending {
+		if state != DeliveryPending && state != DeliveryRecalled {
 			return nil
 		}
 		return s.delivered(ctx, tx, deliveryID, messageID, sender, agency, "pull", ip)
 	})
 }
 
+// delivered records that recipient has the message of its delivery. A
+// push or an acknowledgement that a recall overtook still delivered: the
+// recipient has the document, so it is recorded as delivered and the
+// recall's request to give it back goes to the recipient too.
 func (s *Service) delivered(ctx context.Context, tx *sql.Tx, deliveryID int64, messageID, sender, recipient, how, ip string) error {
 	now := s.now()
-	if _, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET state = 'delivered', delivered_at = $1, last_error = '' WHERE id = $2 AND state = 'pending'`,
-		now, deliveryID); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE exchange_deliveries SET state = 'delivered', delivered_at = $1, last_error = ''
+		WHERE id = $2 AND state IN ('pending', 'recalled')`, now, deliveryID)
+	if err != nil {
 		return fmt.Errorf("delivery %d: %w", deliveryID, err)
 	}
-	return s.logEvent(ctx, tx, recipient, ip, "delivered", messageID, sender, map[string]any{"recipient": recipient, "by": how})
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delivery %d: %w", deliveryID, err)
+	} else if n == 0 {
+		return nil // delivered already, or given up
+	}
+	var j journal
+	j.add(recipient, ip, "delivered", messageID, sender, map[string]any{"recipient": recipient, "by": how})
+	// The latest recall of this document by its sender, if any.
+	var recall int64
+	err = tx.QueryRowContext(ctx, `SELECT r.id FROM exchange_messages r JOIN exchange_messages d ON d.message_id = $1
+		WHERE r.kind = 'status' AND r.status_code = $2 AND r.sender = d.sender AND (r.response_for = d.document_id OR r.response_for = d.message_id)
+		AND d.recalled_at IS NOT NULL ORDER BY r.id DESC LIMIT 1`, messageID, edxml.StatusRecallRequested).Scan(&recall)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("recall of %s: %w", messageID, err)
+	default:
+		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_deliveries (message_id, recipient, state, created_at) VALUES ($1, $2, 'pending', $3)
+			ON CONFLICT (message_id, recipient) DO NOTHING`, recall, recipient, now); err != nil {
+			return fmt.Errorf("recall of %s to %s: %w", messageID, recipient, err)
+		}
+		if err := s.queuePush(ctx, tx, recipient); err != nil {
+			return err
+		}
+	}
+	return s.write(ctx, tx, j)
 }
 
 // keyAlgorithm names the certificate's key, refusing what the axis does

@@ -340,6 +340,8 @@ func TestAuthorizationTable(t *testing.T) {
 				except: map[string]int{anonymous: 401, sysAdmin: 201}},
 			{route: "DELETE /api/v1/exchange/keys/{fingerprint}", path: "/api/v1/exchange/keys/00", all: 403,
 				except: map[string]int{anonymous: 401, sysAdmin: 404}},
+			{route: "DELETE /api/v1/exchange/clients/{id}", path: "/api/v1/exchange/clients/edx-nobody", all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 404}},
 			// Payments: the birth registration has no fee, so its applicant
 			// is told there is nothing to pay; the IPN answers every caller
 			// in the gateway's protocol (here: bad checksum).

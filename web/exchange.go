@@ -37,7 +37,12 @@ func (s *Server) apiExchangeToken() http.Handler {
 			oauthError(http.StatusBadRequest, "invalid_request", "The body must be application/x-www-form-urlencoded.")
 			return
 		}
-		if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
+		switch gt := r.PostForm.Get("grant_type"); gt {
+		case "client_credentials":
+		case "":
+			oauthError(http.StatusBadRequest, "invalid_request", "grant_type is missing: send grant_type=client_credentials.")
+			return
+		default:
 			oauthError(http.StatusBadRequest, "unsupported_grant_type", "Only grant_type=client_credentials is supported.")
 			return
 		}
@@ -54,6 +59,7 @@ func (s *Server) apiExchangeToken() http.Handler {
 			s.internalError(w, r, err)
 			return
 		}
+		w.Header().Set("Pragma", "no-cache") // RFC 6749 section 5.1, beside encode's Cache-Control: no-store
 		encode(w, http.StatusOK, tokenResponse{AccessToken: token, TokenType: "Bearer", ExpiresIn: int(lifetime.Seconds())})
 	})
 }
@@ -61,7 +67,10 @@ func (s *Server) apiExchangeToken() http.Handler {
 // requireMember runs h for a request with a member's access token.
 func (s *Server) requireMember(h func(w http.ResponseWriter, r *http.Request, agency string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token := ""
+		if scheme, value, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			token = strings.TrimSpace(value)
+		}
 		agency, err := s.cfg.Exchange.Authenticate(r.Context(), token)
 		if errors.Is(err, exchange.ErrBadClient) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="egov exchange"`)
@@ -102,8 +111,13 @@ type exchangeAnswer struct {
 func (s *Server) apiExchangeSubmit() http.Handler {
 	return s.requireMember(func(w http.ResponseWriter, r *http.Request, agency string) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 50<<20))
-		if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
 			writeAPIError(w, http.StatusRequestEntityTooLarge, "too_large", "Thông điệp quá lớn: tối đa 50 MB.", nil)
+			return
+		}
+		if err != nil {
+			writeAPIError(w, http.StatusBadRequest, "invalid_argument", "Không đọc được nội dung thông điệp; hãy gửi lại.", nil)
 			return
 		}
 		m, dup, err := s.cfg.Exchange.Submit(r.Context(), agency, body, clientRequest(r).IP)
@@ -245,6 +259,7 @@ func (s *Server) apiExchangeMember() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		m.Endpoint = "" // where a member's system listens is not for everyone
 		encode(w, http.StatusOK, m)
 	})
 }
@@ -269,6 +284,16 @@ func (s *Server) apiExchangeAddKey() http.Handler {
 func (s *Server) apiExchangeRevokeKey() http.Handler {
 	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
 		if err := s.cfg.Exchange.RevokeKey(r.Context(), a, r.PathValue("fingerprint"), clientRequest(r)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func (s *Server) apiExchangeRevokeClient() http.Handler {
+	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
+		if err := s.cfg.Exchange.RevokeClient(r.Context(), a, r.PathValue("id"), clientRequest(r)); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -114,6 +114,7 @@ func addRoutes(mux *routeTable, s *Server) {
 			mux.Handle("POST /api/v1/exchange/members/{code}/keys", s.apiExchangeAddKey())
 			mux.Handle("POST /api/v1/exchange/members/{code}/clients", s.apiExchangeAddClient())
 			mux.Handle("DELETE /api/v1/exchange/keys/{fingerprint}", s.apiExchangeRevokeKey())
+			mux.Handle("DELETE /api/v1/exchange/clients/{id}", s.apiExchangeRevokeClient())
 		}
 		if s.cfg.Identity != nil {
 			// The clerk's pages (văn thư): the agency's documents on the axis.

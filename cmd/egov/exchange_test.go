@@ -250,10 +250,8 @@ func TestExchangeSendReceive(t *testing.T) {
 		t.Errorf("receipt = %+v, %v", st, err)
 	}
 
-	// The same file again: a new message (numbered 13: the axis names a
-	// receipt by the document's DocumentID and the second, and would take
-	// two receipts 01 for one DocumentID in a second for one). Sent again
-	// with its ID: a duplicate.
+	// The same file again: a new message (numbered 13, a document of its
+	// own). Sent again with its ID: a duplicate.
 	id2 := w.sendNew(t, file, "--number", "13")
 	if id2 == id1 {
 		t.Fatalf("the second send reused the message ID %s", id1)
