@@ -141,6 +141,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	dossiers.AddPaymentWorkers(&jcfg)
 	dossiers.AddReconciliation(&jcfg)
 	axis := exchange.NewService(db, inserter, xcfg, log)
+	if cfg.demo {
+		admin := &identity.Account{Kind: identity.KindOfficial, Username: "demo", Roles: []identity.Role{identity.RoleSystemAdmin}}
+		n, err := demo.LoadExchange(ctx, axis, admin)
+		if err != nil {
+			return err
+		}
+		log.InfoContext(ctx, "demo documents loaded on the document axis", "new_messages", n)
+	}
 	axis.AddWorkers(&jcfg)
 	cab := cabinet.NewService(db, inserter, blobs, cabinet.Config{PublicURL: *publicURL}, log)
 	cab.AddReminders(&jcfg, time.Hour)

@@ -31,7 +31,11 @@ after(async () => {
       + 'the bill of 2 copies (16.000 đ) on the dossier, the sandbox VNPay gateway\'s page, a cancel, a second try paid, '
       + 'the e-receipt (a PDF), "Đã thanh toán" on the dossier and "Đã nộp phí" on its public tracking page; '
       + 'and the payment\'s pages by keyboard (desktop). Not tested in the browser: a fee paid at submission (1.004222), '
-      + 'a failed or late IPN, a refund (the Go HTTP tests cover them).']);
+      + 'a failed or late IPN, a refund (the Go HTTP tests cover them).',
+    'Document axis (path 4), at both sizes: the receiver of Phường Hoàn Kiếm opens "Văn bản liên thông" from the menu, '
+      + 'sees the three demo documents in the inbox (1234/VPCP-KSTT delivered with receipt 01 "Đã đến", two in transit), '
+      + 'opens 1234/VPCP-KSTT (its delivery and receipt, its trail: received, fetched, receipt; the signed edXML) '
+      + 'and the empty outbox. Not tested in the browser: sending, pushes, recalls, the search form (the Go tests cover them).']);
   console.log(`\n${md}`);
   console.log(`e2e: screenshots, report.md and server.log are in ${artifactsDir}`);
 });
@@ -81,6 +85,15 @@ function assertNoPageProblems(viewport, pathName) {
 }
 
 const dossiers = {};
+
+// The documents `egov serve --demo` puts on the document axis for Phường
+// Hoàn Kiếm (demo/exchange.go), oldest first.
+const exchangeSamples = [
+  { number: '1234/VPCP-KSTT', sender: 'Văn phòng Chính phủ', state: 'Đã chuyển đến', receipt: 'Đã đến',
+    subject: 'V/v đẩy mạnh cung cấp dịch vụ công trực tuyến toàn trình và số hóa hồ sơ, kết quả giải quyết thủ tục hành chính' },
+  { number: '56/TB-VPCP', sender: 'Văn phòng Chính phủ', state: 'Đang chuyển', receipt: 'chưa có' },
+  { number: '245/KH-UBND', sender: 'Ủy ban nhân dân Thành phố Hà Nội', state: 'Đang chuyển', receipt: 'chưa có' },
+];
 
 function extension(contentType = '') {
   return { 'application/pdf': '.pdf', 'image/png': '.png', 'image/jpeg': '.jpg' }[contentType.split(';')[0]] || '';
@@ -348,6 +361,56 @@ for (const [n, viewport] of [[1, 'phone'], [2, 'desktop']]) {
         await v.close();
       }
       assertNoPageProblems(viewport, 'payment');
+    });
+
+    test('4. the commune\'s receiver follows the documents received over the document axis', async () => {
+      const v = await Visitor.open(browser, { base: server.base, viewport, who: 'receiver', path: 'exchange' });
+      const { page } = v;
+      try {
+        await signIn(v, officials.receiver.username, officialPassword);
+        await page.getByRole('navigation', { name: 'Cổng Dịch vụ công' }).getByRole('link', { name: 'Văn bản liên thông' }).click();
+        await h1(page, 'Văn bản liên thông').waitFor();
+        const tabs = page.getByRole('navigation', { name: 'Văn bản liên thông' });
+        assert.equal(await tabs.getByRole('link', { name: 'Văn bản đến' }).getAttribute('aria-current'), 'page', 'the inbox is shown first');
+        // The demo's documents, newest first: from Hà Nội, then twice from
+        // the Government Office.
+        const cards = page.locator('ul.cards > li');
+        assert.deepEqual((await cards.getByRole('link').allTextContents()).map((t) => t.trim()), exchangeSamples.map((d) => d.number).reverse());
+        for (const d of exchangeSamples) {
+          const card = cards.filter({ has: page.getByRole('link', { name: d.number, exact: true }) });
+          await card.getByText(`Nơi gửi: ${d.sender}`).waitFor();
+          await card.getByText(d.state, { exact: true }).waitFor();
+          await card.getByText(`Báo trạng thái: ${d.receipt}`).waitFor();
+        }
+        await v.step('Liên thông: văn bản đến');
+
+        const [d] = exchangeSamples;
+        await cards.getByRole('link', { name: d.number, exact: true }).click();
+        await h1(page, d.number).waitFor();
+        await page.getByText(d.subject, { exact: true }).waitFor();
+        const row = page.getByRole('region', { name: 'Chuyển đến nơi nhận' }).getByRole('row', { name: /Phường Hoàn Kiếm/ });
+        await row.getByText('Đã chuyển đến', { exact: true }).waitFor();
+        await row.getByRole('cell', { name: 'Đã đến', exact: true }).waitFor();
+        // The trail: received, fetched by the commune, answered "arrived".
+        const trail = page.getByRole('region', { name: 'Nhật ký thông điệp' }).getByRole('listitem');
+        assert.deepEqual(await trail.locator('strong').allTextContents(), ['Trục nhận văn bản', 'Đã chuyển đến nơi nhận', 'Báo trạng thái']);
+        await trail.filter({ hasText: 'Báo trạng thái' }).getByText(/Phường Hoàn Kiếm báo: Đã đến/).waitFor();
+        const xml = await page.request.get(await page.getByRole('link', { name: 'Tải văn bản điện tử đã ký số (edXML)' }).getAttribute('href'));
+        assert.equal(xml.status(), 200, 'the signed edXML downloads');
+        assert.match(xml.headers()['content-type'], /^application\/xml/);
+        const body = await xml.text();
+        assert.ok(body.includes('<edXML:CodeNumber>1234</edXML:CodeNumber>') && body.includes('SignatureValue'), 'the edXML is the document, signed');
+        await v.step(`Liên thông: văn bản ${d.number}`);
+
+        await page.getByRole('navigation', { name: 'breadcrumb' }).getByRole('link', { name: /Văn bản đến/ }).click();
+        await h1(page, 'Văn bản liên thông').waitFor();
+        await tabs.getByRole('link', { name: 'Văn bản đi' }).click();
+        await page.getByText(/^Chưa có văn bản đi\./).waitFor();
+        await v.step('Liên thông: văn bản đi');
+      } finally {
+        await v.close();
+      }
+      assertNoPageProblems(viewport, 'exchange');
     });
   });
 }
