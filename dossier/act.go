@@ -211,6 +211,10 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 			return s.paymentHoldError(&d, in.Action)
 		}
 		now := s.now()
+		holder := egov.Agency{Code: handler(&d), Name: d.HandlerAgencyName}
+		if holder.Name == "" {
+			holder.Name = d.AgencyName
+		}
 		e, err := s.apply(ctx, tx, actor, &d, &o, in, step.Actions[i].To, now)
 		if err != nil {
 			return err
@@ -223,6 +227,15 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 		}
 		if d.Status == StatusRefused {
 			if err := s.refundClosed(ctx, tx, &d, &proc); err != nil {
+				return err
+			}
+		}
+		if in.Action == ActTransfer || in.Action == ActReturnTransfer {
+			to := egov.Agency{Code: d.AgencyCode, Name: d.AgencyName}
+			if in.Action == ActTransfer {
+				to = *o.partner
+			}
+			if err := s.sendTransfer(ctx, tx, actor, &d, in, holder, to, &e, now); err != nil {
 				return err
 			}
 		}

@@ -61,6 +61,9 @@ type Config struct {
 	// ServerIP is this server's address as the gateway's query and refund
 	// APIs record it; 127.0.0.1 by default.
 	ServerIP string
+	// Axis carries transfers between agencies over the document
+	// interconnection axis; nil keeps them inside egov.
+	Axis Axis
 }
 
 func (c *Config) defaults() {

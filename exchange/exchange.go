@@ -16,6 +16,7 @@ package exchange
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -55,6 +56,12 @@ type Config struct {
 	Client *http.Client
 	// Now is the clock.
 	Now func() time.Time
+	// Key and Certificate sign what egov itself sends for the agencies
+	// whose back office it runs (transfers of dossiers between agencies);
+	// nil sends nothing of its own. The certificate must be registered for
+	// each such agency like any member's.
+	Key         crypto.Signer
+	Certificate *x509.Certificate
 }
 
 func (c *Config) defaults() {
@@ -287,31 +294,51 @@ func (s *Service) AddKey(ctx context.Context, actor *identity.Account, agency st
 	return k, err
 }
 
-// RevokeKey revokes a certificate: messages it signs are refused from now
-// on. Revoking twice changes nothing.
+// RevokeKey revokes a certificate, for every agency it signs for:
+// messages it signs are refused from now on. Revoking twice changes
+// nothing.
 func (s *Service) RevokeKey(ctx context.Context, actor *identity.Account, fingerprint string, req identity.Request) error {
 	if err := mayAdminister(actor); err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var agency string
-		err := tx.QueryRowContext(ctx, `SELECT agency_code FROM exchange_keys WHERE fingerprint = $1`, fingerprint).Scan(&agency)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("key %s: %w", fingerprint, egov.ErrNotFound)
-		}
+		rows, err := tx.QueryContext(ctx, `SELECT agency_code FROM exchange_keys WHERE fingerprint = $1 AND revoked_at IS NULL`, fingerprint)
 		if err != nil {
 			return fmt.Errorf("key %s: %w", fingerprint, err)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE exchange_keys SET revoked_at = $1 WHERE fingerprint = $2 AND revoked_at IS NULL`, s.now(), fingerprint)
-		if err != nil {
-			return fmt.Errorf("revoke key %s: %w", fingerprint, err)
+		var agencies []string
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				rows.Close()
+				return fmt.Errorf("key %s: %w", fingerprint, err)
+			}
+			agencies = append(agencies, a)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("key %s: %w", fingerprint, err)
+		}
+		if len(agencies) == 0 {
+			var known int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchange_keys WHERE fingerprint = $1`, fingerprint).Scan(&known); err != nil {
+				return fmt.Errorf("key %s: %w", fingerprint, err)
+			}
+			if known == 0 {
+				return fmt.Errorf("key %s: %w", fingerprint, egov.ErrNotFound)
+			}
 			return nil
 		}
-		_, err = s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "exchange.key_revoked",
-			Subject: "member:" + agency, AgencyCode: agency, Details: map[string]any{"fingerprint": fingerprint}})
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE exchange_keys SET revoked_at = $1 WHERE fingerprint = $2 AND revoked_at IS NULL`, s.now(), fingerprint); err != nil {
+			return fmt.Errorf("revoke key %s: %w", fingerprint, err)
+		}
+		for _, agency := range agencies {
+			if _, err := s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "exchange.key_revoked",
+				Subject: "member:" + agency, AgencyCode: agency, Details: map[string]any{"fingerprint": fingerprint}}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

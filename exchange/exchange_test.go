@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -623,6 +624,43 @@ func TestReviewedAttacks(t *testing.T) {
 		}
 		if rep, err := w.svc.VerifyLog(ctx); err != nil || rep.FirstBad != nil {
 			t.Errorf("message log: %+v %v", rep, err)
+		}
+	}, jobs.Migrate)
+}
+
+// TestSendTx: what egov sends for the agencies it runs goes out only for
+// members that registered egov's certificate.
+func TestSendTx(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db, nil)
+		platform := newSigner(t, "egov")
+		svc := exchange.NewService(db, nil, exchange.Config{Key: platform.key, Certificate: platform.cert}, nil)
+		send := func() (bool, error) {
+			env, _ := w.document(t, commune, province)
+			var sent bool
+			err := db.Tx(ctx, func(tx *sql.Tx) error {
+				var err error
+				sent, err = svc.SendTx(ctx, tx, env)
+				return err
+			})
+			return sent, err
+		}
+		if sent, err := send(); sent || err != nil {
+			t.Errorf("sent without egov's certificate registered: %v %v", sent, err)
+		}
+		if _, err := w.svc.AddKey(ctx, admin, commune, platform.pem(), identity.Request{}); err != nil {
+			t.Fatal(err)
+		}
+		if sent, err := send(); !sent || err != nil {
+			t.Fatalf("not sent: %v %v", sent, err)
+		}
+		inbox, _ := w.svc.Inbox(ctx, province, 0, 0)
+		if len(inbox) != 1 {
+			t.Errorf("the province's inbox: %d messages", len(inbox))
+		}
+		if sent, err := exchange.NewService(db, nil, exchange.Config{}, nil).SendTx(ctx, nil, &edxml.Envelope{}); sent || err != nil {
+			t.Errorf("without a key: %v %v", sent, err)
 		}
 	}, jobs.Migrate)
 }

@@ -293,7 +293,9 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, 
 			m.Promulgated = p.env.Promulgation.Date.Format("2006-01-02")
 		}
 		for _, r := range recipients {
-			if _, err := s.Member(ctx, r); err != nil {
+			if ok, err := isMember(ctx, tx, r); err != nil {
+				return err
+			} else if !ok {
 				return refuse(egov.ErrInvalid, "Cơ quan nhận %s không phải thành viên trục liên thông.", r)
 			}
 		}
@@ -367,6 +369,70 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, m *Message, p parsed, 
 		}
 	}
 	return s.write(ctx, tx, j)
+}
+
+// isMember reports whether agency is a member that is not disabled.
+func isMember(ctx context.Context, q querier, agency string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchange_members WHERE agency_code = $1 AND disabled_at IS NULL`, agency).Scan(&n); err != nil {
+		return false, fmt.Errorf("member %s: %w", agency, err)
+	}
+	return n > 0, nil
+}
+
+// SendTx sends e, in tx, as egov itself for the agency e.From names,
+// signed with Config.Key: what the back office sends, such as a dossier
+// transferred to a partner agency. It sends nothing, and says why in the
+// log, when egov has no key, when the sender or a recipient is not a
+// member, or when egov's certificate is not registered for the sender: the
+// change it goes with stands either way.
+func (s *Service) SendTx(ctx context.Context, tx *sql.Tx, e *edxml.Envelope) (bool, error) {
+	if s.cfg.Key == nil || s.cfg.Certificate == nil {
+		return false, nil
+	}
+	for _, code := range append([]string{e.From.OrganID}, organIDs(e.To)...) {
+		if ok, err := isMember(ctx, tx, code); err != nil || !ok {
+			if err == nil {
+				s.log.Info("exchange: not sent, an agency is not on the axis", "message_id", e.MessageID, "agency", code)
+			}
+			return false, err
+		}
+	}
+	fp := Fingerprint(s.cfg.Certificate)
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchange_keys WHERE agency_code = $1 AND fingerprint = $2 AND revoked_at IS NULL AND not_after > $3`,
+		e.From.OrganID, fp, s.now()).Scan(&n); err != nil {
+		return false, fmt.Errorf("key of %s: %w", e.From.OrganID, err)
+	}
+	if n == 0 {
+		s.log.Warn("exchange: not sent, egov's certificate is not registered (or revoked) for the sender", "message_id", e.MessageID,
+			"agency", e.From.OrganID, "fingerprint", fp)
+		return false, nil
+	}
+	b, err := edxml.Marshal(e)
+	if err != nil {
+		return false, fmt.Errorf("message %s: %w", e.MessageID, err)
+	}
+	if b, err = edxml.Sign(b, s.cfg.Key, s.cfg.Certificate); err != nil {
+		return false, fmt.Errorf("sign %s: %w", e.MessageID, err)
+	}
+	p, err := parse(b)
+	if err != nil {
+		return false, err
+	}
+	var m Message
+	if err := s.accept(ctx, tx, &m, p, b, fp, ""); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func organIDs(os []edxml.Organ) []string {
+	out := make([]string, len(os))
+	for i, o := range os {
+		out[i] = o.OrganID
+	}
+	return out
 }
 
 // applyStatus records a receipt on the document it answers: the

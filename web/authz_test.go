@@ -2,8 +2,14 @@ package web_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -61,6 +67,23 @@ type world struct {
 	ids     map[string]int64
 }
 
+// platformKey and platformCert are what egov signs with on the document
+// axis for the agencies it runs, in every world.
+var platformKey, platformCert = func() (*ecdsa.PrivateKey, *x509.Certificate) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "egov"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		panic(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return key, cert
+}()
+
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
@@ -79,15 +102,18 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sandbox.Close() })
+	// The axis signs transfers with egov's own key; an agency gets them
+	// once it is a member with egov's certificate (see platformCert).
+	axis := edx.NewService(db, queue, edx.Config{Key: platformKey, Certificate: platformCert}, nil)
 	dossiers, cal := dossierServices(t, db, cat, queue, func(c *dossier.Config) {
 		c.Gateway, c.PaymentReturnURL = sandbox.VNPay(origin), origin+"/thanh-toan/ket-qua"
+		c.Axis = axis
 	})
 	cabinetFiles, err := blob.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cab := cabinet.NewService(db, queue, cabinetFiles, cabinet.Config{PublicURL: "https://dichvucong.example.vn"}, nil)
-	axis := edx.NewService(db, queue, edx.Config{}, nil)
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
 		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis})
 	if err != nil {

@@ -2,13 +2,19 @@ package web_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	edx "github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/exchange/edxml"
+	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/store"
 	"github.com/egov-vn/egov/store/storetest"
@@ -127,11 +133,41 @@ func TestInterAgencyProcedureOverHTTP(t *testing.T) {
 		act(receiverY, "receive", "", 404)
 		d = act(receiverX, "receive", "", 200)
 		due := d.DueAt
+		// Both agencies are on the document axis, with egov's certificate:
+		// the transfer and its return travel over it.
+		ctx := context.Background()
+		sys := &identity.Account{Kind: identity.KindOfficial, Roles: []identity.Role{identity.RoleSystemAdmin}}
+		for _, code := range []string{agencyX, agencyY} {
+			if _, err := w.axis.SaveMember(ctx, sys, edx.Member{AgencyCode: code, Name: code}, identity.Request{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.axis.AddKey(ctx, sys, code, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: platformCert.Raw}), identity.Request{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		axisInbox := func(code, want string) {
+			t.Helper()
+			items, err := w.axis.Inbox(ctx, code, 0, 0)
+			if err != nil || len(items) != 1 {
+				t.Fatalf("%s's axis inbox: %+v %v", code, items, err)
+			}
+			env, err := edxml.Parse(items[0].Body)
+			if err != nil || !strings.HasPrefix(env.Subject, want) || !strings.Contains(string(env.Attachments[0].Data), `"MaHoSo":"`+d.Code+`"`) {
+				t.Errorf("%s got %+v, %v; want a slip %q for %s", code, env, err, want, d.Code)
+			}
+			if _, err := edxml.Verify(items[0].Body, []*x509.Certificate{platformCert}); err != nil {
+				t.Errorf("the slip is not signed by egov: %v", err)
+			}
+			if err := w.axis.Ack(ctx, code, items[0].DeliveryID, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
 		act(specialistX, "transfer", `,"to_agency":"000.00.00.G99"`, 400)
 		d = act(specialistX, "transfer", `,"to_agency":"`+agencyY+`","comment":"Đề nghị đăng ký thường trú cho trẻ"`, 200)
 		if d.Step != "partner" {
 			t.Fatalf("after the transfer: step %s", d.Step)
 		}
+		axisInbox(agencyY, "Chuyển hồ sơ "+d.Code)
 		// The partner sees it in its queue; the commune's specialist can
 		// no longer act on it, but the commune still sees it.
 		res, body = w.send(t, partner, "GET", "/api/v1/agencies/"+agencyY+"/dossiers?queue=todo", nil, "")
@@ -143,6 +179,7 @@ func TestInterAgencyProcedureOverHTTP(t *testing.T) {
 			t.Errorf("the commune lost sight of its dossier: %d", code)
 		}
 		d = act(partner, "return_transfer", `,"comment":"Đã đăng ký thường trú"`, 200)
+		axisInbox(agencyX, "Trả hồ sơ "+d.Code)
 		if d.Step != "appraisal" || d.DueAt != due {
 			t.Errorf("back from the partner: step %s, due %s (was %s)", d.Step, d.DueAt, due)
 		}

@@ -337,31 +337,37 @@ type signingKey struct {
 // loadSigningKey reads a private key (PKCS#8, PKCS#1 RSA or SEC 1 EC, in
 // PEM) and its certificate, and checks that they go together.
 func loadSigningKey(keyPath, certPath string) (signingKey, error) {
+	return loadSigningKeyOf(keyPath, certPath, "--key", "--cert")
+}
+
+// loadSigningKeyOf is loadSigningKey for the flags named keyFlag and
+// certFlag, which its messages name.
+func loadSigningKeyOf(keyPath, certPath, keyFlag, certFlag string) (signingKey, error) {
 	kb, err := os.ReadFile(keyPath)
 	if err != nil {
-		return signingKey{}, fmt.Errorf("--key: cannot read the signing key: %w", err)
+		return signingKey{}, fmt.Errorf("%s: cannot read the signing key: %w", keyFlag, err)
 	}
 	key, err := parsePrivateKey(kb)
 	if err != nil {
-		return signingKey{}, fmt.Errorf("--key %s: %w", keyPath, err)
+		return signingKey{}, fmt.Errorf("%s %s: %w", keyFlag, keyPath, err)
 	}
 	cb, err := os.ReadFile(certPath)
 	if err != nil {
-		return signingKey{}, fmt.Errorf("--cert: cannot read the certificate: %w", err)
+		return signingKey{}, fmt.Errorf("%s: cannot read the certificate: %w", certFlag, err)
 	}
 	cert, err := parseCertificate(cb)
 	if err != nil {
-		return signingKey{}, fmt.Errorf("--cert %s: %w", certPath, err)
+		return signingKey{}, fmt.Errorf("%s %s: %w", certFlag, certPath, err)
 	}
 	if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(key.Public()) {
-		return signingKey{}, fmt.Errorf("--cert %s is not the certificate of the key in --key %s: give the certificate issued for that key", certPath, keyPath)
+		return signingKey{}, fmt.Errorf("%s %s is not the certificate of the key in %s %s: give the certificate issued for that key", certFlag, certPath, keyFlag, keyPath)
 	}
 	now := time.Now()
 	if now.After(cert.NotAfter) {
-		return signingKey{}, fmt.Errorf("--cert %s expired on %s: the axis refuses what it signs; use a current certificate", certPath, cert.NotAfter.Format(time.DateOnly))
+		return signingKey{}, fmt.Errorf("%s %s expired on %s: the axis refuses what it signs; use a current certificate", certFlag, certPath, cert.NotAfter.Format(time.DateOnly))
 	}
 	if now.Before(cert.NotBefore) {
-		return signingKey{}, fmt.Errorf("--cert %s is valid only from %s", certPath, cert.NotBefore.Format(time.RFC3339))
+		return signingKey{}, fmt.Errorf("%s %s is valid only from %s", certFlag, certPath, cert.NotBefore.Format(time.RFC3339))
 	}
 	return signingKey{key, cert}, nil
 }

@@ -49,6 +49,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	addGatewayFlags(fs, &gw)
 	var xcfg exchange.Config
 	fs.StringVar(&xcfg.AdminEmail, "exchange-admin-email", env("EGOV_EXCHANGE_ADMIN_EMAIL", ""), "who is alerted when the document axis gives up a delivery (EGOV_EXCHANGE_ADMIN_EMAIL)")
+	xkey := fs.String("exchange-key", env("EGOV_EXCHANGE_KEY", ""), "private key (PEM) egov signs with for the agencies whose back office it runs, e.g. transfers of dossiers; empty: transfers stay inside egov (EGOV_EXCHANGE_KEY)")
+	xcert := fs.String("exchange-cert", env("EGOV_EXCHANGE_CERT", ""), "certificate (PEM) of --exchange-key, to register for each such agency on the axis (EGOV_EXCHANGE_CERT)")
 	fs.DurationVar(&xcfg.GiveUpAfter, "exchange-give-up", envDuration("EGOV_EXCHANGE_GIVE_UP", 72*time.Hour), "how long a push to a member's endpoint is retried (EGOV_EXCHANGE_GIVE_UP)")
 	fs.StringVar(&oidcCfg.IDNumberClaim, "oidc-id-claim", env("EGOV_OIDC_ID_CLAIM", "id_number"), "claim that carries the personal identification number (EGOV_OIDC_ID_CLAIM)")
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +58,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if err := checkEnvDuration("EGOV_EXCHANGE_GIVE_UP"); err != nil {
 		return err
+	}
+	if (*xkey == "") != (*xcert == "") {
+		return usageError{"--exchange-key and --exchange-cert go together: give both, or neither"}
+	}
+	if *xkey != "" {
+		k, err := loadSigningKeyOf(*xkey, *xcert, "--exchange-key", "--exchange-cert")
+		if err != nil {
+			return err
+		}
+		xcfg.Key, xcfg.Certificate = k.key, k.cert
 	}
 	level, err := parseLevel(cfg.logLevel)
 	if err != nil {
@@ -132,6 +144,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			log.InfoContext(ctx, "payments go through the sandbox gateway: for demos only", "at", strings.TrimRight(*publicURL, "/")+sandboxPrefix)
 		}
 	}
+	axis := exchange.NewService(db, inserter, xcfg, log)
+	dcfg.Axis = axis
 	dossiers := dossier.NewService(db, inserter, cat, blobs, cal, dcfg, log)
 
 	jcfg := jobs.Config{Logger: log, Workers: river.NewWorkers()}
@@ -140,7 +154,6 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	dossiers.AddDeadlineSweep(&jcfg, dossier.SweepInterval)
 	dossiers.AddPaymentWorkers(&jcfg)
 	dossiers.AddReconciliation(&jcfg)
-	axis := exchange.NewService(db, inserter, xcfg, log)
 	if cfg.demo {
 		admin := &identity.Account{Kind: identity.KindOfficial, Username: "demo", Roles: []identity.Role{identity.RoleSystemAdmin}}
 		n, err := demo.LoadExchange(ctx, axis, admin)

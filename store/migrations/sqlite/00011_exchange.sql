@@ -17,7 +17,7 @@ CREATE TABLE exchange_members (
 CREATE TABLE exchange_keys (
     id          INTEGER PRIMARY KEY,
     agency_code TEXT NOT NULL REFERENCES exchange_members (agency_code),
-    fingerprint TEXT NOT NULL UNIQUE, -- hex SHA-256 of the DER certificate
+    fingerprint TEXT NOT NULL,        -- hex SHA-256 of the DER certificate
     certificate TEXT NOT NULL,        -- PEM
     algorithm   TEXT NOT NULL,        -- ecdsa, rsa, ed25519
     subject     TEXT NOT NULL,
@@ -25,7 +25,10 @@ CREATE TABLE exchange_keys (
     created_at  TIMESTAMP NOT NULL,
     revoked_at  TIMESTAMP
 );
-CREATE INDEX exchange_keys_member ON exchange_keys (agency_code);
+-- One certificate may sign for several agencies: the one egov signs with
+-- for the agencies whose back office it runs.
+CREATE UNIQUE INDEX exchange_keys_member ON exchange_keys (agency_code, fingerprint);
+CREATE INDEX exchange_keys_fingerprint ON exchange_keys (fingerprint);
 
 -- OAuth2 clients (client credentials) of the members' systems; only the
 -- SHA-256 of a secret or a token is kept.
