@@ -23,10 +23,8 @@ import (
 //
 // key must be an RSA or ECDSA key (any crypto.Signer, such as a key in a
 // token or an HSM) and the key of cert. goxmldsig does not sign with Ed25519
-// keys: Sign returns ErrUnsupportedKey for them. Note that goxmldsig writes
-// an ECDSA signature value in ASN.1 DER form, while XML-DSig 1.1 specifies
-// the raw r||s form: other verifiers may refuse ECDSA signatures made here,
-// so use RSA keys with agencies that do not verify with this package.
+// keys: Sign returns ErrUnsupportedKey for them. An ECDSA signature value is
+// written in XML-DSig's r||s form (see ecdsa.go), as other verifiers expect.
 func Sign(doc []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error) {
 	if key == nil || cert == nil {
 		return nil, errors.New("edxml: Sign needs a key and its certificate")
@@ -65,7 +63,11 @@ func Sign(doc []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error)
 		}
 	}
 
-	ctx, err := dsig.NewSigningContext(key, [][]byte{cert.Raw})
+	signer := key
+	if pub, ok := key.Public().(*ecdsa.PublicKey); ok {
+		signer = newRawECDSA(key, pub)
+	}
+	ctx, err := dsig.NewSigningContext(signer, [][]byte{cert.Raw})
 	if err != nil {
 		return nil, fmt.Errorf("edxml: %w", err)
 	}
@@ -152,6 +154,11 @@ func (v *Verifier) Verify(doc []byte) (*x509.Certificate, error) {
 	if now.Before(trusted.NotBefore) || now.After(trusted.NotAfter) {
 		return nil, fmt.Errorf("%w: certificate %q is valid from %s to %s", ErrUnknownKey, trusted.Subject,
 			trusted.NotBefore.Format(time.RFC3339), trusted.NotAfter.Format(time.RFC3339))
+	}
+	if pub, ok := trusted.PublicKey.(*ecdsa.PublicKey); ok {
+		if err := derSignatureValue(sig, pub); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadSignature, err)
+		}
 	}
 	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{trusted}})
 	ctx.Clock = dsig.NewFakeClockAt(now)

@@ -10,6 +10,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
 	"errors"
 	"math/big"
 	"reflect"
@@ -225,6 +227,14 @@ func TestVerifyRefuses(t *testing.T) {
 	if err := movedDoc.ReadFromBytes(moved); err != nil {
 		t.Fatal(err)
 	}
+	if pub, ok := trusted[0].PublicKey.(*ecdsa.PublicKey); ok {
+		// goxmldsig reads ECDSA values in DER, as Verify gives them to it.
+		for _, el := range signatures(movedDoc.Root(), nil) {
+			if err := derSignatureValue(el, pub); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	vctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: trusted})
 	if _, err := vctx.Validate(movedDoc.Root()); err != nil {
 		t.Errorf("goxmldsig now refuses a moved signature (%v): the test no longer shows why the place is checked", err)
@@ -384,5 +394,40 @@ func TestSignRefuses(t *testing.T) {
 	}
 	if _, err := Sign([]byte("<a"), ids["RSA"].key, ids["RSA"].cert); !errors.Is(err, ErrMalformed) {
 		t.Errorf("not XML: %v, want ErrMalformed", err)
+	}
+}
+
+// An ECDSA signature value is written as XML-DSig's r||s, and a value in
+// DER (as goxmldsig alone, and earlier egov, wrote it) still checks.
+func TestECDSASignatureValueForm(t *testing.T) {
+	id := testIdentities(t)["ECDSA"]
+	doc, err := Marshal(sampleEnvelope())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := Sign(doc, id.key, id.cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := regexp.MustCompile(`<ds:SignatureValue>([^<]*)</ds:SignatureValue>`)
+	m := value.FindSubmatch(signed)
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(m[1])), ""))
+	if err != nil || len(raw) != 64 {
+		t.Fatalf("signature value: %d bytes, %v; want 64 (r||s on P-256)", len(raw), err)
+	}
+	if _, err := Verify(signed, []*x509.Certificate{id.cert}); err != nil {
+		t.Fatalf("r||s form: %v", err)
+	}
+	var sig ecdsaSignature
+	sig.R, sig.S = new(big.Int).SetBytes(raw[:32]), new(big.Int).SetBytes(raw[32:])
+	der, _ := asn1.Marshal(sig)
+	legacy := value.ReplaceAll(signed, []byte("<ds:SignatureValue>"+base64.StdEncoding.EncodeToString(der)+"</ds:SignatureValue>"))
+	if _, err := Verify(legacy, []*x509.Certificate{id.cert}); err != nil {
+		t.Errorf("DER form: %v", err)
+	}
+	raw[10] ^= 1
+	bad := value.ReplaceAll(signed, []byte("<ds:SignatureValue>"+base64.StdEncoding.EncodeToString(raw)+"</ds:SignatureValue>"))
+	if _, err := Verify(bad, []*x509.Certificate{id.cert}); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("a changed r: %v", err)
 	}
 }
