@@ -222,7 +222,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Account, ref string, 
 		if to := step.Actions[i].To; to != "" && to != step.Name || in.Action == ActTransfer || in.Action == ActReturnTransfer {
 			enterStep(o.cal, &d, pr, now)
 		}
-		if err := update(ctx, tx, &d, now); err != nil {
+		if err := s.update(ctx, tx, &d, now); err != nil {
 			return err
 		}
 		if d.Status == StatusRefused {

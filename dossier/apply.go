@@ -290,6 +290,9 @@ func (s *Service) Create(ctx context.Context, actor *identity.Account, app Appli
 			tp(d.StepStartedAt), searchText(&d), fee, bill).Scan(&d.ID); err != nil {
 			return fmt.Errorf("create dossier: %w", err)
 		}
+		if err := s.figures.Record(ctx, tx, nil, facts(&d)); err != nil {
+			return err
+		}
 		if key != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_id, created_at)
 				VALUES ($1, $2, $3, $4, $5)`, actor.ID, key, reqHash, d.ID, now); err != nil {
@@ -403,7 +406,7 @@ func (s *Service) submitTx(ctx context.Context, tx *sql.Tx, d *Dossier, p *egov.
 	d.Code, d.Status, d.Step, d.StepRole = code, StatusSubmitted, pr.Steps[0].Name, string(pr.Steps[0].Role)
 	d.SubmittedAt, d.DueAt, d.ProcessID, d.HandlerAgency = &now, &due, processID, d.AgencyCode
 	d.StepStartedAt = &now
-	if err := update(ctx, tx, d, now); err != nil {
+	if err := s.update(ctx, tx, d, now); err != nil {
 		return err
 	}
 	return s.record(ctx, tx, d, event{actor: actor, role: "applicant", action: "submitted", from: from, mail: true,
@@ -504,7 +507,7 @@ func (s *Service) Save(ctx context.Context, actor *identity.Account, ref string,
 		}
 		now := s.now()
 		d.AgencyCode, d.AgencyName, d.Data, d.Fee = c.agency.Code, c.agency.Name, c.data, c.fee
-		if err := update(ctx, tx, &d, now); err != nil {
+		if err := s.update(ctx, tx, &d, now); err != nil {
 			return err
 		}
 		if err := s.setPapers(ctx, tx, &d, actor, c.papers, 0, now); err != nil {
@@ -744,7 +747,7 @@ func (s *Service) applicantChange(ctx context.Context, actor *identity.Account, 
 		if err != nil {
 			return err
 		}
-		if err := update(ctx, tx, &d, now); err != nil {
+		if err := s.update(ctx, tx, &d, now); err != nil {
 			return err
 		}
 		if d.Status == StatusWithdrawn {

@@ -189,6 +189,9 @@ func (s *Service) Receive(ctx context.Context, actor *identity.Account, agency s
 			string(body), now, due, process, agency, tp(d.StepDueAt), searchText(&d)).Scan(&d.ID); err != nil {
 			return fmt.Errorf("counter dossier: %w", err)
 		}
+		if err := s.figures.Record(ctx, tx, nil, facts(&d)); err != nil {
+			return err
+		}
 		if key != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_id, created_at)
 				VALUES ($1, $2, $3, $4, $5)`, actor.ID, key, reqHash, d.ID, now); err != nil {

@@ -437,7 +437,11 @@ func (s *Service) settle(ctx context.Context, p Payment, res payment.Result, by 
 			}
 			return s.queueRefund(ctx, tx, p.ID, "Thanh toán trùng: hồ sơ đã được thanh toán bằng giao dịch khác")
 		}
+		before := facts(&d)
 		d.PaidAt = p.PaidAt
+		if err := s.figures.Record(ctx, tx, before, facts(&d)); err != nil {
+			return err
+		}
 		if err := s.issueFeeReceipt(ctx, tx, &d, &p, heading, now); err != nil {
 			return err
 		}

@@ -180,7 +180,14 @@ func documentByID(ctx context.Context, q querier, id int64) (Document, error) {
 // update writes the changed columns of d and bumps its version, but only if
 // nobody changed it since it was read at version d.Version: the loser of a
 // race gets ErrChanged.
-func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
+//
+// The figures of the reports follow in the same transaction: what the
+// dossier contributed as stored is replaced by what it contributes now.
+func (s *Service) update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
+	before, err := storedFacts(ctx, tx, d.ID)
+	if err != nil {
+		return err
+	}
 	data, err := json.Marshal(d.Data)
 	if err != nil {
 		return fmt.Errorf("form data: %w", err)
@@ -240,7 +247,7 @@ func update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
 	}
 	d.Version++
 	d.UpdatedAt = now
-	return nil
+	return s.figures.Record(ctx, tx, before, facts(d))
 }
 
 // feeColumns are the fee_total and fee_bill of d. A payment never changes

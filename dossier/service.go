@@ -19,6 +19,7 @@ import (
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
 	"github.com/egov-vn/egov/payment"
+	"github.com/egov-vn/egov/report"
 	"github.com/egov-vn/egov/slip"
 	"github.com/egov-vn/egov/store"
 )
@@ -92,6 +93,7 @@ type Service struct {
 	calendar *calendar.Service
 	cfg      Config
 	log      *slog.Logger
+	figures  *report.Recorder
 }
 
 // NewService returns the dossier service. queue carries the e-mails; nil
@@ -102,7 +104,7 @@ func NewService(db *store.DB, queue *jobs.Queue, cat Catalog, blobs blob.Store, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: db, queue: queue, audit: audit.New(db), catalog: cat, blobs: blobs,
-		calendar: cal, cfg: cfg, log: log}
+		calendar: cal, cfg: cfg, log: log, figures: report.NewRecorder(db)}
 }
 
 // Limits returns the size limits of attachments.
