@@ -97,46 +97,64 @@ func dossiers() []life {
 	d1 := base(commune1, "F1", "1.000001", report.ChannelOnline)
 	d1.FeeOnline = true
 	w := step(d1, func(f *report.Facts) { f.Stage = report.StageWaiting })
-	r := step(w, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-02"), at("2026-11-10") })
+	r := step(w, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-02"), at("2026-11-10")
+	})
 	p := step(r, func(f *report.Facts) { f.PaidAt = at("2026-11-02") })
-	done := step(p, func(f *report.Facts) { f.Stage, f.FinishedAt, f.DigitalResult = report.StageFinished, at("2026-11-09"), true })
+	done := step(p, func(f *report.Facts) {
+		f.Stage, f.FinishedAt, f.DigitalResult = report.StageFinished, at("2026-11-09"), true
+	})
 	rated := step(done, func(f *report.Facts) { f.Rating, f.RatedAt = 5, at("2026-11-12") })
 	out = append(out, life{w, r, p, done, rated})
 	// D2: counter, received 3/11, due and result 10/11 (on time), rated 3.
 	d2 := base(commune1, "F1", "1.000001", report.ChannelCounter)
-	r = step(d2, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-03"), at("2026-11-10") })
+	r = step(d2, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-03"), at("2026-11-10")
+	})
 	done = step(r, func(f *report.Facts) { f.Stage, f.FinishedAt = report.StageFinished, at("2026-11-10") })
 	out = append(out, life{r, done, step(done, func(f *report.Facts) { f.Rating, f.RatedAt = 3, at("2026-11-11") })})
 	// D3: partner API, received 4/11, due 6/11, apology 6/11, result 12/11
 	// (late: the apology moved nothing here).
 	d3 := base(commune2, "F2", "1.000002", report.ChannelAPI)
-	r = step(d3, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-04"), at("2026-11-06") })
+	r = step(d3, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-04"), at("2026-11-06")
+	})
 	ap := step(r, func(f *report.Facts) { f.ApologyAt = at("2026-11-06") })
 	out = append(out, life{r, ap, step(ap, func(f *report.Facts) { f.Stage, f.FinishedAt = report.StageFinished, at("2026-11-12") })})
 	// D4: online, received 5/11, due 30/11, still in progress, fee unpaid.
 	d4 := base(commune2, "F2", "1.000002", report.ChannelOnline)
 	d4.FeeOnline = true
 	w = step(d4, func(f *report.Facts) { f.Stage = report.StageWaiting })
-	out = append(out, life{w, step(w, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-05"), at("2026-11-30") })})
+	out = append(out, life{w, step(w, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-05"), at("2026-11-30")
+	})})
 	// D5: online, received 1/11, due 15/11, still in progress: overdue on 20/11.
 	d5 := base(commune1, "F1", "1.000001", report.ChannelOnline)
-	out = append(out, life{step(d5, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-01"), at("2026-11-15") })})
+	out = append(out, life{step(d5, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-01"), at("2026-11-15")
+	})})
 	// D6: online, waiting for reception.
 	out = append(out, life{step(base(commune1, "F1", "1.000001", report.ChannelOnline), func(f *report.Facts) { f.Stage = report.StageWaiting })})
 	// D7: online, received 6/11, waiting for papers since 9/11.
 	d7 := base(commune2, "F2", "1.000002", report.ChannelOnline)
-	r = step(d7, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-06"), at("2026-11-13") })
+	r = step(d7, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-06"), at("2026-11-13")
+	})
 	out = append(out, life{r, step(r, func(f *report.Facts) { f.Stage = report.StagePaused })})
 	// D8: online, received 6/11, refused 7/11.
 	d8 := base(commune1, "F1", "1.000001", report.ChannelOnline)
-	r = step(d8, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-06"), at("2026-11-13") })
+	r = step(d8, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-11-06"), at("2026-11-13")
+	})
 	out = append(out, life{r, step(r, func(f *report.Facts) { f.Stage, f.FinishedAt = report.StageRefused, at("2026-11-07") })})
 	// D9: online, withdrawn 2/11 before reception.
 	w = step(base(commune1, "F1", "1.000001", report.ChannelOnline), func(f *report.Facts) { f.Stage = report.StageWaiting })
 	out = append(out, life{w, step(w, func(f *report.Facts) { f.Stage, f.FinishedAt = report.StageWithdrawn, at("2026-11-02") })})
 	// D10: the ministry, online, received 15/10, due 25/10, result 20/10.
 	d10 := base(ministry, "F1", "2.000003", report.ChannelOnline)
-	r = step(d10, func(f *report.Facts) { f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-10-15"), at("2026-10-25") })
+	r = step(d10, func(f *report.Facts) {
+		f.Stage, f.ReceivedAt, f.DueAt = report.StageInProgress, at("2026-10-15"), at("2026-10-25")
+	})
 	out = append(out, life{r, step(r, func(f *report.Facts) { f.Stage, f.FinishedAt = report.StageFinished, at("2026-10-20") })})
 	return out
 }
