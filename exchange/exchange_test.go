@@ -1,9 +1,11 @@
 package exchange_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
@@ -16,6 +18,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +63,27 @@ func newSigner(t testing.TB, cn string) signer {
 		t.Fatal(err)
 	}
 	cert, _ := x509.ParseCertificate(der)
+	return signer{key, cert}
+}
+
+// newEd25519Signer is a member's signing identity with an Ed25519 key.
+func newEd25519Signer(t testing.TB, cn string) signer {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return signer{key, cert}
 }
 
@@ -295,6 +319,136 @@ func TestRefusals(t *testing.T) {
 		}
 		if _, err := w.svc.AddKey(ctx, admin, office, []byte("not a certificate"), identity.Request{}); err == nil {
 			t.Error("a key that is no certificate was accepted")
+		}
+	}, jobs.Migrate)
+}
+
+// TestEd25519Member: members whose signing certificates have Ed25519 keys
+// send documents and receipts like any other, and what is changed after
+// signing, or signed with a key they did not register, is refused with the
+// reason.
+func TestEd25519Member(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db, nil)
+		for _, code := range []string{office, province} {
+			ed := newEd25519Signer(t, code+" (Ed25519)")
+			k, err := w.svc.AddKey(ctx, admin, code, ed.pem(), identity.Request{})
+			if err != nil {
+				t.Fatalf("AddKey of an Ed25519 certificate for %s: %v", code, err)
+			}
+			if k.Algorithm != "ed25519" || k.Fingerprint != exchange.Fingerprint(ed.cert) {
+				t.Errorf("key = %+v", k)
+			}
+			w.signers[code] = ed // from now on, they sign with Ed25519
+		}
+		member, err := w.svc.Member(ctx, office)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var algorithms []string
+		for _, k := range member.Keys {
+			algorithms = append(algorithms, k.Algorithm)
+		}
+		if !slices.Contains(algorithms, "ed25519") || !slices.Contains(algorithms, "ecdsa") {
+			t.Errorf("the office's keys: %v", algorithms)
+		}
+
+		// A document, signed with Ed25519, goes through.
+		env, body := w.document(t, office, province)
+		if !strings.Contains(string(body), `Algorithm="http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519"`) {
+			t.Fatalf("the document is not signed with eddsa-ed25519:\n%s", body)
+		}
+		m := w.submit(t, office, body)
+		if m.Signer != exchange.Fingerprint(w.signers[office].cert) {
+			t.Errorf("signer %q, want the Ed25519 certificate's fingerprint", m.Signer)
+		}
+		inbox, err := w.svc.Inbox(ctx, province, 0, 0)
+		if err != nil || len(inbox) != 1 || inbox[0].MessageID != env.MessageID {
+			t.Fatalf("inbox = %+v, %v", inbox, err)
+		}
+		if _, err := edxml.Verify(inbox[0].Body, []*x509.Certificate{w.signers[office].cert}); err != nil {
+			t.Errorf("the recipient cannot check the Ed25519 signature: %v", err)
+		}
+		if err := w.svc.Ack(ctx, province, inbox[0].DeliveryID, ""); err != nil {
+			t.Fatal(err)
+		}
+		// The receipt, signed with Ed25519 too, comes back.
+		w.submit(t, province, w.status(t, province, env, edxml.StatusFinished))
+		back, _ := w.svc.Inbox(ctx, office, 0, 0)
+		if len(back) != 1 || back[0].Kind != exchange.KindStatus {
+			t.Fatalf("the sender's inbox = %+v", back)
+		}
+		if got, _ := w.svc.Message(ctx, office, env.MessageID); got.Deliveries[0].StatusCode != edxml.StatusFinished {
+			t.Errorf("deliveries %+v, want status %s", got.Deliveries, edxml.StatusFinished)
+		}
+
+		// What was changed after signing, or signed with another Ed25519
+		// key, is refused, and the refusal logged with the reason.
+		_, good := w.document(t, office, province)
+		status := w.status(t, province, env, edxml.StatusAccepted)
+		stranger := newEd25519Signer(t, "kẻ lạ (Ed25519)")
+		other, _ := w.document(t, office, province)
+		byStranger, err := edxml.Sign(mustUnsign(t, other), stranger.key, stranger.cert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name, sender string
+			body         []byte
+			kind         error
+			says, logged string
+		}{
+			{"tampered document", office, []byte(strings.Replace(string(good), "Về việc", "Về việc khác", 1)), egov.ErrInvalid,
+				"bị thay đổi", "the digest of the message does not match"},
+			{"tampered receipt", province, []byte(strings.Replace(string(status), edxml.StatusCodes[edxml.StatusAccepted], "Bị từ chối", 1)), egov.ErrInvalid,
+				"bị thay đổi", "the digest of the message does not match"},
+			{"someone else's Ed25519 key", office, byStranger, egov.ErrForbidden, "không thuộc chứng thư số", "is not trusted"},
+		}
+		for _, c := range cases {
+			if bytes.Equal(c.body, good) || bytes.Equal(c.body, status) {
+				t.Fatalf("%s: nothing changed", c.name)
+			}
+			_, _, err := w.svc.Submit(ctx, c.sender, c.body, "")
+			var xe *exchange.Error
+			if !errors.Is(err, c.kind) || !errors.As(err, &xe) || !strings.Contains(xe.Msg, c.says) {
+				t.Errorf("%s: %v, want %v saying %q", c.name, err, c.kind, c.says)
+			}
+		}
+		rows, err := db.Query(`SELECT details FROM exchange_log WHERE action = 'refused' ORDER BY seq`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logged []string
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			logged = append(logged, d)
+		}
+		rows.Close()
+		if len(logged) != len(cases) {
+			t.Fatalf("%d refusals in the message log, want %d: %v", len(logged), len(cases), logged)
+		}
+		for i, c := range cases {
+			if !strings.Contains(logged[i], c.logged) {
+				t.Errorf("%s: logged %s, want the reason %q", c.name, logged[i], c.logged)
+			}
+		}
+		// The untampered ones still go through; a revoked Ed25519 key signs
+		// nothing new.
+		w.submit(t, office, good)
+		w.submit(t, province, status)
+		if err := w.svc.RevokeKey(ctx, admin, exchange.Fingerprint(w.signers[office].cert), identity.Request{}); err != nil {
+			t.Fatal(err)
+		}
+		_, after := w.document(t, office, province)
+		if _, _, err := w.svc.Submit(ctx, office, after, ""); !errors.Is(err, egov.ErrForbidden) {
+			t.Errorf("signed by a revoked Ed25519 key: %v", err)
+		}
+		if rep, err := w.svc.VerifyLog(ctx); err != nil || rep.FirstBad != nil {
+			t.Errorf("message log: %+v %v", rep, err)
 		}
 	}, jobs.Migrate)
 }

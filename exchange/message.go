@@ -797,11 +797,11 @@ func keyAlgorithm(c *x509.Certificate) (string, error) {
 		}
 		return "rsa", nil
 	case ed25519.PublicKey:
-		// The XML-DSig library (goxmldsig) signs and checks RSA and ECDSA
-		// only; a key that could sign nothing the axis can check is no use.
-		return "", errors.New("khóa Ed25519 chưa được hỗ trợ cho chữ ký số XML; hãy dùng chứng thư số RSA hoặc ECDSA")
+		// edxml checks Ed25519 signatures (RFC 9231's eddsa-ed25519) on a
+		// path of its own, goxmldsig having none.
+		return "ed25519", nil
 	}
-	return "", errors.New("chỉ nhận khóa RSA hoặc ECDSA")
+	return "", errors.New("chỉ nhận khóa RSA, ECDSA hoặc Ed25519")
 }
 
 // PushArgs is the job that pushes the pending messages of one recipient

@@ -82,7 +82,7 @@ type axisFlags struct {
 func addAxisFlags(fs *flag.FlagSet, f *axisFlags, keyUse string) {
 	fs.StringVar(&f.server, "server", env("EGOV_EXCHANGE_SERVER", "http://localhost:8080"), "address of the document axis (EGOV_EXCHANGE_SERVER)")
 	fs.StringVar(&f.clientID, "client-id", env("EGOV_EXCHANGE_CLIENT_ID", ""), "OAuth2 client ID of this system on the axis; the secret comes from EGOV_EXCHANGE_CLIENT_SECRET (EGOV_EXCHANGE_CLIENT_ID)")
-	fs.StringVar(&f.key, "key", env("EGOV_EXCHANGE_KEY", ""), "PEM file of the agency's private signing key, RSA or ECDSA, PKCS#8 or PKCS#1/SEC 1, not encrypted, "+keyUse+" (EGOV_EXCHANGE_KEY)")
+	fs.StringVar(&f.key, "key", env("EGOV_EXCHANGE_KEY", ""), "PEM file of the agency's private signing key, RSA, ECDSA or Ed25519, PKCS#8 or PKCS#1/SEC 1, not encrypted, "+keyUse+" (EGOV_EXCHANGE_KEY)")
 	fs.StringVar(&f.cert, "cert", env("EGOV_EXCHANGE_CERT", ""), "PEM file of the key's certificate, as registered on the axis (EGOV_EXCHANGE_CERT)")
 }
 
@@ -413,9 +413,9 @@ func parsePrivateKey(b []byte) (crypto.Signer, error) {
 		}
 		return k, nil
 	case ed25519.PrivateKey:
-		return nil, errors.New("an Ed25519 key: edXML signatures are made with RSA or ECDSA keys only; use one of those")
+		return k, nil
 	}
-	return nil, fmt.Errorf("a key of type %T: edXML signatures are made with RSA or ECDSA keys only", key)
+	return nil, fmt.Errorf("a key of type %T: edXML signatures are made with RSA, ECDSA or Ed25519 keys only", key)
 }
 
 func parseCertificate(b []byte) (*x509.Certificate, error) {

@@ -530,7 +530,7 @@ func TestExchangeKeyFiles(t *testing.T) {
 		{filepath.Join(dir, "none.pem"), goodCert, "--key: cannot read the signing key"},
 		{goodKey, filepath.Join(dir, "none.pem"), "--cert: cannot read the certificate"},
 		{notPEM, goodCert, "not a PEM file"},
-		{write("ed.key", pkcs8(ed)), goodCert, "an Ed25519 key: edXML signatures are made with RSA or ECDSA keys only"},
+		{write("ed.key", pkcs8(ed)), goodCert, "is not the certificate of the key in --key"},
 		{write("small.key", pkcs8(small)), goodCert, "an RSA key of 1024 bits"},
 		{goodCert, goodCert, "this is a certificate, not a private key: give it to --cert"},
 		{goodKey, goodKey, "this is a private key, not a certificate: give it to --key"},
@@ -546,6 +546,10 @@ func TestExchangeKeyFiles(t *testing.T) {
 	}
 	if _, err := loadSigningKey(goodKey, goodCert); err != nil {
 		t.Errorf("a PKCS#8 ECDSA key: %v", err)
+	}
+	edCert := selfSigned(t, ed, "ed")
+	if _, err := loadSigningKey(write("ed2.key", pkcs8(ed)), write("ed.crt", &pem.Block{Type: "CERTIFICATE", Bytes: edCert.Raw})); err != nil {
+		t.Errorf("a PKCS#8 Ed25519 key: %v", err)
 	}
 }
 

@@ -20,7 +20,7 @@ func benchEnvelope(b *testing.B) *Envelope {
 
 func BenchmarkMarshalSign(b *testing.B) {
 	e := benchEnvelope(b)
-	for _, alg := range []string{"RSA", "ECDSA"} {
+	for _, alg := range []string{"RSA", "ECDSA", "Ed25519"} {
 		id := testIdentities(b)[alg]
 		b.Run(alg, func(b *testing.B) {
 			b.ReportAllocs()
@@ -41,7 +41,7 @@ func BenchmarkMarshalSign(b *testing.B) {
 
 func BenchmarkParseVerify(b *testing.B) {
 	e := benchEnvelope(b)
-	for _, alg := range []string{"RSA", "ECDSA"} {
+	for _, alg := range []string{"RSA", "ECDSA", "Ed25519"} {
 		id := testIdentities(b)[alg]
 		doc, err := Marshal(e)
 		if err != nil {

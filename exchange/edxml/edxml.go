@@ -44,10 +44,19 @@
 // Signatures ([Sign], [Verifier.Verify]) are enveloped XML-DSig signatures
 // made and checked by github.com/russellhaering/goxmldsig: the reference is
 // the whole document (URI=""), with the enveloped-signature transform and
-// exclusive canonicalization, SHA-256 digests, RSA or ECDSA keys, and the
-// signer's certificate in KeyInfo/X509Data. The ds:Signature element is the
-// last child of edXMLHeader in a document and of the Status root element in
-// a status message, and nowhere else.
+// exclusive canonicalization, SHA-256 digests, RSA, ECDSA or Ed25519 keys,
+// and the signer's certificate in KeyInfo/X509Data. The ds:Signature element
+// is the last child of edXMLHeader in a document and of the Status root
+// element in a status message, and nowhere else.
+//
+// Ed25519 signatures (RFC 9231's eddsa-ed25519) take another path, because
+// goxmldsig has no EdDSA and no way to add a signature method: this package
+// assembles and checks them itself, in the same form and with the same
+// checks as the others, but writes no cryptography of its own. It uses only
+// library primitives: goxmldsig's exclusive canonicalizer for the message
+// and for SignedInfo, crypto/sha256 for the digest (crypto/sha512 for the
+// stronger digests another signer may use) and crypto/ed25519 for the
+// signature.
 package edxml
 
 import (
@@ -82,7 +91,7 @@ var (
 	// among the trusted ones, or that is not valid at the time of checking.
 	ErrUnknownKey = errors.New("edxml: signed by an unknown key")
 	// ErrUnsupportedKey: Sign was given a key of a type that cannot be used
-	// (goxmldsig signs with RSA and ECDSA keys only).
+	// (one that is not RSA, ECDSA or Ed25519).
 	ErrUnsupportedKey = errors.New("edxml: unsupported key type")
 )
 

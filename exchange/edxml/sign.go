@@ -3,10 +3,14 @@ package edxml
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"time"
 
@@ -21,18 +25,20 @@ import (
 // carrying cert in its X509Data; it goes in edXMLHeader (in the Status
 // element for a status message).
 //
-// key must be an RSA or ECDSA key (any crypto.Signer, such as a key in a
-// token or an HSM) and the key of cert. goxmldsig does not sign with Ed25519
-// keys: Sign returns ErrUnsupportedKey for them. An ECDSA signature value is
-// written in XML-DSig's r||s form (see ecdsa.go), as other verifiers expect.
+// key must be an RSA, ECDSA or Ed25519 key (any crypto.Signer, such as a
+// key in a token or an HSM) and the key of cert; Sign returns
+// ErrUnsupportedKey for other keys. An ECDSA signature value is written in
+// XML-DSig's r||s form (see ecdsa.go), as other verifiers expect. An Ed25519
+// signature uses RFC 9231's eddsa-ed25519 method and is made without
+// goxmldsig, which has no EdDSA (see ed25519.go), in the same form.
 func Sign(doc []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error) {
 	if key == nil || cert == nil {
 		return nil, errors.New("edxml: Sign needs a key and its certificate")
 	}
 	switch key.Public().(type) {
-	case *rsa.PublicKey, *ecdsa.PublicKey:
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
 	default:
-		return nil, fmt.Errorf("%w: %T (goxmldsig signs with RSA and ECDSA keys only)", ErrUnsupportedKey, key.Public())
+		return nil, fmt.Errorf("%w: %T (RSA, ECDSA and Ed25519 keys only)", ErrUnsupportedKey, key.Public())
 	}
 	if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(key.Public()) {
 		return nil, errors.New("edxml: the key is not the key of the certificate")
@@ -63,6 +69,13 @@ func Sign(doc []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error)
 		}
 	}
 
+	tree.WriteSettings = writeSettings
+	if pub, ok := key.Public().(ed25519.PublicKey); ok {
+		if err := signEd25519(root, place, at, key, pub, cert); err != nil {
+			return nil, err
+		}
+		return tree.WriteToBytes()
+	}
 	signer := key
 	if pub, ok := key.Public().(*ecdsa.PublicKey); ok {
 		signer = newRawECDSA(key, pub)
@@ -83,7 +96,6 @@ func Sign(doc []byte, key crypto.Signer, cert *x509.Certificate) ([]byte, error)
 		return nil, errors.New("edxml: the root element has an ID attribute; the signature must cover the whole message")
 	}
 	place.InsertChildAt(at, sig)
-	tree.WriteSettings = writeSettings
 	return tree.WriteToBytes()
 }
 
@@ -130,7 +142,8 @@ func (v *Verifier) Verify(doc []byte) (*x509.Certificate, error) {
 	if place := signaturePlace(root); place == nil || sig.Parent() != place {
 		return nil, fmt.Errorf("%w: the signature is in %s, not in edXMLHeader", ErrBadSignature, path(sig.Parent()))
 	}
-	if err := checkForm(sig); err != nil {
+	method, err := checkForm(sig)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
 	cert, err := signingCertificate(sig)
@@ -154,6 +167,19 @@ func (v *Verifier) Verify(doc []byte) (*x509.Certificate, error) {
 	if now.Before(trusted.NotBefore) || now.After(trusted.NotAfter) {
 		return nil, fmt.Errorf("%w: certificate %q is valid from %s to %s", ErrUnknownKey, trusted.Subject,
 			trusted.NotBefore.Format(time.RFC3339), trusted.NotAfter.Format(time.RFC3339))
+	}
+	// The method must fit the certificate's key. (goxmldsig, knowing no
+	// eddsa-ed25519, would refuse it with an RSA or ECDSA key too, but
+	// without saying why.)
+	edPub, isEd := trusted.PublicKey.(ed25519.PublicKey)
+	if isEd != (method == ed25519SignatureMethod) {
+		return nil, fmt.Errorf("%w: signature method %q, but the certificate's key is %s", ErrBadSignature, method, trusted.PublicKeyAlgorithm)
+	}
+	if isEd {
+		if err := verifyEd25519(root, sig, edPub); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadSignature, err)
+		}
+		return trusted, nil
 	}
 	if pub, ok := trusted.PublicKey.(*ecdsa.PublicKey); ok {
 		if err := derSignatureValue(sig, pub); err != nil {
@@ -201,6 +227,10 @@ func lastElement(el *etree.Element) *etree.Element {
 	return nil
 }
 
+// sha256Method is the XML-DSig identifier of SHA-256 digests, which Sign
+// uses.
+const sha256Method = "http://www.w3.org/2001/04/xmlenc#sha256"
+
 // Algorithms accepted in a signature: the ones Sign uses, and stronger
 // hashes. SHA-1 is refused.
 var (
@@ -211,56 +241,79 @@ var (
 		dsig.ECDSASHA256SignatureMethod: true,
 		dsig.ECDSASHA384SignatureMethod: true,
 		dsig.ECDSASHA512SignatureMethod: true,
+		ed25519SignatureMethod:          true,
 	}
-	digestMethods = map[string]bool{
-		"http://www.w3.org/2001/04/xmlenc#sha256":       true,
-		"http://www.w3.org/2001/04/xmldsig-more#sha384": true,
-		"http://www.w3.org/2001/04/xmlenc#sha512":       true,
+	// digestMethods gives each digest's hash; goxmldsig uses its own for
+	// RSA and ECDSA signatures, and these the same for Ed25519 ones.
+	digestMethods = map[string]func() hash.Hash{
+		sha256Method: sha256.New,
+		"http://www.w3.org/2001/04/xmldsig-more#sha384": sha512.New384,
+		"http://www.w3.org/2001/04/xmlenc#sha512":       sha512.New,
 	}
 )
 
 // checkForm refuses any signature that is not of the form Sign makes: one
 // reference, to the whole message, enveloped and exclusively canonicalized.
 // goxmldsig would accept more (references by ID, other transforms), which is
-// where wrapping attacks live.
-func checkForm(sig *etree.Element) error {
+// where wrapping attacks live. It returns the signature method.
+func checkForm(sig *etree.Element) (string, error) {
 	els, err := dsigChildren(sig, "SignedInfo", "SignatureValue", "KeyInfo")
 	if err != nil {
-		return err
+		return "", err
 	}
-	info := els[0]
+	ref, err := checkSignedInfo(els[0])
+	if err != nil {
+		return "", err
+	}
+	return ref.signatureMethod, nil
+}
+
+// signedReference is what checkSignedInfo found in a SignedInfo of the
+// accepted form.
+type signedReference struct {
+	signatureMethod string
+	element         *etree.Element   // the one Reference
+	prefixList      string           // of its exclusive canonicalization
+	hash            func() hash.Hash // of its DigestMethod
+}
+
+// checkSignedInfo is checkForm's check of SignedInfo (info).
+func checkSignedInfo(info *etree.Element) (signedReference, error) {
 	parts, err := dsigChildren(info, "CanonicalizationMethod", "SignatureMethod", "Reference")
 	if err != nil {
-		return err
+		return signedReference{}, err
 	}
 	if alg := parts[0].SelectAttrValue("Algorithm", ""); alg != string(dsig.CanonicalXML10ExclusiveAlgorithmId) {
-		return fmt.Errorf("canonicalization %q; exclusive canonicalization expected", alg)
+		return signedReference{}, fmt.Errorf("canonicalization %q; exclusive canonicalization expected", alg)
 	}
-	if alg := parts[1].SelectAttrValue("Algorithm", ""); !signatureMethods[alg] {
-		return fmt.Errorf("signature method %q not accepted", alg)
+	method := parts[1].SelectAttrValue("Algorithm", "")
+	if !signatureMethods[method] {
+		return signedReference{}, fmt.Errorf("signature method %q not accepted", method)
 	}
 	ref := parts[2]
 	if uri := ref.SelectAttr("URI"); uri == nil || uri.Value != "" {
-		return errors.New(`the reference must be to the whole message (URI="")`)
+		return signedReference{}, errors.New(`the reference must be to the whole message (URI="")`)
 	}
 	refParts, err := dsigChildren(ref, "Transforms", "DigestMethod", "DigestValue")
 	if err != nil {
-		return err
+		return signedReference{}, err
 	}
 	transforms := refParts[0].ChildElements()
 	want := []string{string(dsig.EnvelopedSignatureAltorithmId), string(dsig.CanonicalXML10ExclusiveAlgorithmId)}
 	if len(transforms) != len(want) {
-		return fmt.Errorf("%d transforms; enveloped-signature and exclusive canonicalization expected", len(transforms))
+		return signedReference{}, fmt.Errorf("%d transforms; enveloped-signature and exclusive canonicalization expected", len(transforms))
 	}
 	for i, t := range transforms {
 		if t.Tag != "Transform" || t.NamespaceURI() != dsig.Namespace || t.SelectAttrValue("Algorithm", "") != want[i] {
-			return fmt.Errorf("transform %d is %q; %q expected", i+1, t.SelectAttrValue("Algorithm", ""), want[i])
+			return signedReference{}, fmt.Errorf("transform %d is %q; %q expected", i+1, t.SelectAttrValue("Algorithm", ""), want[i])
 		}
 	}
-	if alg := refParts[1].SelectAttrValue("Algorithm", ""); !digestMethods[alg] {
-		return fmt.Errorf("digest method %q not accepted", alg)
+	alg := refParts[1].SelectAttrValue("Algorithm", "")
+	h := digestMethods[alg]
+	if h == nil {
+		return signedReference{}, fmt.Errorf("digest method %q not accepted", alg)
 	}
-	return nil
+	return signedReference{signatureMethod: method, element: ref, prefixList: prefixList(transforms[1]), hash: h}, nil
 }
 
 // dsigChildren checks that el's child elements are exactly the named

@@ -3,6 +3,7 @@ package edxml
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -13,6 +14,7 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"errors"
+	"io"
 	"math/big"
 	"reflect"
 	"regexp"
@@ -38,7 +40,7 @@ var (
 )
 
 // testIdentities makes the keys once per test binary: RSA key generation is
-// slow.
+// slow. "other" and "otherEd25519" are keys of no one the tests trust.
 func testIdentities(t testing.TB) map[string]identity {
 	t.Helper()
 	identitiesOnce.Do(func() {
@@ -55,7 +57,15 @@ func testIdentities(t testing.TB) map[string]identity {
 		if err != nil {
 			panic(err)
 		}
-		for name, k := range map[string]crypto.Signer{"RSA": rsaKey, "ECDSA": ecKey, "other": otherKey} {
+		_, edKey, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		_, otherEdKey, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		for name, k := range map[string]crypto.Signer{"RSA": rsaKey, "ECDSA": ecKey, "other": otherKey, "Ed25519": edKey, "otherEd25519": otherEdKey} {
 			identities[name] = identity{k, selfSigned(k, "Văn phòng Chính phủ ("+name+")", time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))}
 		}
 	})
@@ -98,9 +108,18 @@ func signedEnvelope(t testing.TB, id identity) []byte {
 	return signed
 }
 
+// algorithms are the kinds of key that Sign signs with, by their names in
+// testIdentities, with their signature methods.
+var algorithms = []struct{ name, method string }{
+	{"RSA", dsig.RSASHA256SignatureMethod},
+	{"ECDSA", dsig.ECDSASHA256SignatureMethod},
+	{"Ed25519", "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519"},
+}
+
 func TestSignVerify(t *testing.T) {
 	ids := testIdentities(t)
-	for _, alg := range []string{"RSA", "ECDSA"} {
+	for _, a := range algorithms {
+		alg := a.name
 		id := ids[alg]
 		trusted := []*x509.Certificate{ids["other"].cert, id.cert}
 		t.Run(alg+"/envelope", func(t *testing.T) {
@@ -117,6 +136,7 @@ func TestSignVerify(t *testing.T) {
 			}
 			for _, want := range []string{
 				`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>`,
+				`<ds:SignatureMethod Algorithm="` + a.method + `"/>`,
 				`<ds:Reference URI="">`,
 				`<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>`,
 				`<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`,
@@ -189,8 +209,23 @@ func TestSignAwkwardText(t *testing.T) {
 
 func TestVerifyRefuses(t *testing.T) {
 	ids := testIdentities(t)
-	id := ids["ECDSA"]
+	// others are, for each kind of key, a key of the same kind (or of
+	// another kind, as generating RSA keys is slow) that no one trusts.
+	others := map[string]identity{"RSA": ids["other"], "ECDSA": ids["other"], "Ed25519": ids["otherEd25519"]}
+	for _, a := range algorithms {
+		t.Run(a.name, func(t *testing.T) { testVerifyRefuses(t, ids[a.name], others[a.name], a.method) })
+	}
+}
+
+func testVerifyRefuses(t *testing.T, id, other identity, method string) {
+	ids := testIdentities(t)
 	trusted := []*x509.Certificate{id.cert}
+	var untrusted []*x509.Certificate // everyone else
+	for _, other := range ids {
+		if other.cert != id.cert {
+			untrusted = append(untrusted, other.cert)
+		}
+	}
 	signed := signedEnvelope(t, id)
 	sigRE := regexp.MustCompile(`(?s)<ds:Signature .*</ds:Signature>`)
 	sig := sigRE.Find(signed)
@@ -220,24 +255,51 @@ func TestVerifyRefuses(t *testing.T) {
 	doubled := replace("<edXML:edXMLBody>", "<edXML:edXMLBody><edXML:Extra Id=\"copy\">"+string(sig)+"</edXML:Extra>")
 	sigValue := regexp.MustCompile(`<ds:SignatureValue>([^<]*)</ds:SignatureValue>`)
 	badValue := sigValue.ReplaceAll(signed, []byte("<ds:SignatureValue>AAAA</ds:SignatureValue>"))
+	// A value of the right length with one bit changed.
+	value, err := base64.StdEncoding.DecodeString(string(sigValue.FindSubmatch(signed)[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	value[len(value)/2] ^= 1
+	flippedValue := sigValue.ReplaceAll(signed, []byte("<ds:SignatureValue>"+base64.StdEncoding.EncodeToString(value)+"</ds:SignatureValue>"))
+	// SignedInfo changed: another digest value, of the right length.
+	digestValue := regexp.MustCompile(`<ds:DigestValue>([^<]*)</ds:DigestValue>`)
+	digest, err := base64.StdEncoding.DecodeString(string(digestValue.FindSubmatch(signed)[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest[0] ^= 1
+	otherDigest := digestValue.ReplaceAll(signed, []byte("<ds:DigestValue>"+base64.StdEncoding.EncodeToString(digest)+"</ds:DigestValue>"))
+	// Signed with another key, but carrying the trusted certificate.
+	certRE := regexp.MustCompile(`<ds:X509Certificate>[^<]*</ds:X509Certificate>`)
+	wrongKey := certRE.ReplaceAll(signedEnvelope(t, other), []byte("<ds:X509Certificate>"+base64.StdEncoding.EncodeToString(id.cert.Raw)+"</ds:X509Certificate>"))
+	// The signature method of another kind of key.
+	otherMethod := dsig.ECDSASHA256SignatureMethod
+	if method == dsig.ECDSASHA256SignatureMethod {
+		otherMethod = "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519"
+	}
+	swappedMethod := replace(`<ds:SignatureMethod Algorithm="`+method+`"/>`, `<ds:SignatureMethod Algorithm="`+otherMethod+`"/>`)
 
 	// goxmldsig alone accepts the moved signature, whose digest still
 	// matches once it is removed: only the check of its place refuses it.
-	movedDoc := etree.NewDocument()
-	if err := movedDoc.ReadFromBytes(moved); err != nil {
-		t.Fatal(err)
-	}
-	if pub, ok := trusted[0].PublicKey.(*ecdsa.PublicKey); ok {
-		// goxmldsig reads ECDSA values in DER, as Verify gives them to it.
-		for _, el := range signatures(movedDoc.Root(), nil) {
-			if err := derSignatureValue(el, pub); err != nil {
-				t.Fatal(err)
+	// (goxmldsig does not check Ed25519 signatures at all.)
+	if method != "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519" {
+		movedDoc := etree.NewDocument()
+		if err := movedDoc.ReadFromBytes(moved); err != nil {
+			t.Fatal(err)
+		}
+		if pub, ok := trusted[0].PublicKey.(*ecdsa.PublicKey); ok {
+			// goxmldsig reads ECDSA values in DER, as Verify gives them to it.
+			for _, el := range signatures(movedDoc.Root(), nil) {
+				if err := derSignatureValue(el, pub); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-	}
-	vctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: trusted})
-	if _, err := vctx.Validate(movedDoc.Root()); err != nil {
-		t.Errorf("goxmldsig now refuses a moved signature (%v): the test no longer shows why the place is checked", err)
+		vctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: trusted})
+		if _, err := vctx.Validate(movedDoc.Root()); err != nil {
+			t.Errorf("goxmldsig now refuses a moved signature (%v): the test no longer shows why the place is checked", err)
+		}
 	}
 
 	for _, c := range []struct {
@@ -252,8 +314,12 @@ func TestVerifyRefuses(t *testing.T) {
 		{"tampered attachment name", replace("<edXML:AttachmentName>phu-luc.zip<", "<edXML:AttachmentName>phu-luc.exe<"), trusted, ErrBadSignature},
 		{"added element", replace("</edXML:MessageHeader>", "<edXML:Extra>x</edXML:Extra></edXML:MessageHeader>"), trusted, ErrBadSignature},
 		{"tampered signature value", badValue, trusted, ErrBadSignature},
+		{"one bit of the signature value", flippedValue, trusted, ErrBadSignature},
+		{"tampered SignedInfo", otherDigest, trusted, ErrBadSignature},
+		{"signed with another key", wrongKey, trusted, ErrBadSignature},
+		{"signature method of another key", swappedMethod, trusted, ErrBadSignature},
 		{"removed signature", withoutSig, trusted, ErrUnsigned},
-		{"untrusted certificate", signed, []*x509.Certificate{ids["RSA"].cert, ids["other"].cert}, ErrUnknownKey},
+		{"untrusted certificate", signed, untrusted, ErrUnknownKey},
 		{"no trusted certificate", signed, nil, ErrUnknownKey},
 		{"signature moved into the body", moved, trusted, ErrBadSignature},
 		{"second signature in an element with another Id", doubled, trusted, ErrBadSignature},
@@ -371,16 +437,28 @@ func TestSignRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	edCert := selfSigned(edKey, "Ed25519", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-	if _, err := Sign(b, edKey, edCert); !errors.Is(err, ErrUnsupportedKey) {
-		t.Errorf("Ed25519: %v, want ErrUnsupportedKey", err)
+	if _, err := Sign(b, otherKindSigner{x25519.PublicKey()}, ids["RSA"].cert); !errors.Is(err, ErrUnsupportedKey) {
+		t.Errorf("an X25519 key: %v, want ErrUnsupportedKey", err)
 	}
-	if _, err := Sign(b, ids["RSA"].key, ids["ECDSA"].cert); err == nil || !strings.Contains(err.Error(), "not the key of the certificate") {
-		t.Errorf("key of another certificate: %v", err)
+	for _, c := range []struct{ key, cert string }{{"RSA", "ECDSA"}, {"Ed25519", "otherEd25519"}, {"Ed25519", "ECDSA"}} {
+		if _, err := Sign(b, ids[c.key].key, ids[c.cert].cert); err == nil || !strings.Contains(err.Error(), "not the key of the certificate") {
+			t.Errorf("%s key with the %s certificate: %v", c.key, c.cert, err)
+		}
+	}
+	// A token's signer that answers with a wrong signature is caught.
+	if _, err := Sign(b, flippingSigner{ids["Ed25519"].key}, ids["Ed25519"].cert); err == nil || !strings.Contains(err.Error(), "no valid Ed25519 signature") {
+		t.Errorf("a faulty Ed25519 signer: %v", err)
+	}
+	signedEd, err := Sign(b, ids["Ed25519"].key, ids["Ed25519"].cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sign(signedEd, ids["Ed25519"].key, ids["Ed25519"].cert); err == nil {
+		t.Error("signed a message signed with Ed25519 again")
 	}
 	signed, err := Sign(b, ids["RSA"].key, ids["RSA"].cert)
 	if err != nil {
@@ -430,4 +508,23 @@ func TestECDSASignatureValueForm(t *testing.T) {
 	if _, err := Verify(bad, []*x509.Certificate{id.cert}); !errors.Is(err, ErrBadSignature) {
 		t.Errorf("a changed r: %v", err)
 	}
+}
+
+// otherKindSigner is a signer of a kind of key that Sign does not take.
+type otherKindSigner struct{ pub crypto.PublicKey }
+
+func (s otherKindSigner) Public() crypto.PublicKey { return s.pub }
+func (s otherKindSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("not called")
+}
+
+// flippingSigner signs, then changes a bit of the signature.
+type flippingSigner struct{ crypto.Signer }
+
+func (s flippingSigner) Sign(rand io.Reader, msg []byte, opts crypto.SignerOpts) ([]byte, error) {
+	sig, err := s.Signer.Sign(rand, msg, opts)
+	if err == nil && len(sig) > 0 {
+		sig[0] ^= 1
+	}
+	return sig, err
 }
