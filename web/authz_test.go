@@ -315,6 +315,18 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "PUT /api/v1/officials/{id}/roles", path: "/api/v1/officials/" + recX + "/roles", body: `{"roles":["receiver","specialist"]}`,
 				all: 404, except: map[string]int{anonymous: 401, adminX: 200, sysAdmin: 200}},
 
+			// Statistics and open data are public; dashboards are for
+			// report viewers and leaders of the agency or one above it, and
+			// system administrators (TestReportsOverHTTP has the viewers).
+			{route: "GET /thong-ke", path: "/thong-ke", all: 200},
+			{route: "GET /du-lieu-mo", path: "/du-lieu-mo", all: 200},
+			{route: "GET /api/v1/open/{dataset}", path: "/api/v1/open/agencies.csv", all: 200},
+			{route: "GET /api/v1/rankings/{kind}", path: "/api/v1/rankings/province", all: 200},
+			{route: "GET /bao-cao", path: "/bao-cao", all: 403, except: map[string]int{anonymous: 303, leaderX: 303, sysAdmin: 303}},
+			{route: "GET /bao-cao/{scope}", path: "/bao-cao/" + agencyX, all: 403, except: map[string]int{anonymous: 303, leaderX: 200, sysAdmin: 200}},
+			{route: "GET /bao-cao/{scope}/{table}", path: "/bao-cao/" + agencyX + "/linh-vuc.csv", all: 403, except: map[string]int{anonymous: 303, leaderX: 200, sysAdmin: 200}},
+			{route: "GET /api/v1/reports/{scope}", path: "/api/v1/reports/" + agencyX, all: 403, except: map[string]int{anonymous: 401, leaderX: 200, sysAdmin: 200}},
+
 			{route: "GET /api/v1/calendar/add-working-days", path: "/api/v1/calendar/add-working-days?from=2026-02-13&days=3", all: 200},
 			{route: "GET /api/v1/calendar/holidays", path: "/api/v1/calendar/holidays?year=2026", all: 200},
 			{route: "PUT /api/v1/calendar/days/{date}", path: "/api/v1/calendar/days/2030-01-02", body: `{"kind":"off","name":"Ngày nghỉ thử"}`,

@@ -107,6 +107,9 @@ func newPages() (*pages, error) {
 	for k, v := range dossierFuncs {
 		funcs[k] = v
 	}
+	for k, v := range reportFuncs {
+		funcs[k] = v
+	}
 	p := &pages{byName: map[string]*template.Template{}}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {

@@ -46,6 +46,19 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /api/v1/agencies/{code}/officials", s.apiAddOfficial())
 		mux.Handle("PUT /api/v1/officials/{id}/roles", s.apiSetRoles())
 	}
+	// Reports and open data: aggregates for all, dashboards for leaders.
+	if s.reports != nil {
+		mux.Handle("GET /thong-ke", s.pageStatistics())
+		mux.Handle("GET /du-lieu-mo", s.pageOpenData())
+		mux.Handle("GET /api/v1/open/{dataset}", s.apiOpenData())
+		mux.Handle("GET /api/v1/rankings/{kind}", s.apiRanking())
+		if s.cfg.Identity != nil {
+			mux.Handle("GET /bao-cao", s.pageReportsHome())
+			mux.Handle("GET /bao-cao/{scope}", s.pageDashboard())
+			mux.Handle("GET /bao-cao/{scope}/{table}", s.csvDashboard())
+			mux.Handle("GET /api/v1/reports/{scope}", s.apiDashboard())
+		}
+	}
 	if s.cfg.Calendar != nil {
 		mux.Handle("GET /api/v1/calendar/add-working-days", s.apiAddWorkingDays())
 		mux.Handle("GET /api/v1/calendar/holidays", s.apiHolidays())

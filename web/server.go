@@ -19,6 +19,7 @@ import (
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/report"
 	"github.com/egov-vn/egov/store"
 )
 
@@ -49,6 +50,7 @@ type Server struct {
 	pages   *pages
 	metrics *httpMetrics
 	routes  []string
+	reports *report.Service // the figures; nil without a catalog
 }
 
 // NewServer wires every route and middleware.
@@ -65,6 +67,9 @@ func NewServer(cfg Config) (*Server, error) {
 	s.metrics = newHTTPMetrics(cfg.Registry)
 	if cfg.Registry != nil && cfg.DB != nil {
 		cfg.Registry.MustRegister(collectors.NewDBStatsCollector(cfg.DB.DB, string(cfg.DB.Dialect)))
+	}
+	if cfg.DB != nil && cfg.Catalog != nil {
+		s.reports = report.NewService(cfg.DB, report.TreeOf(cfg.Catalog), nil)
 	}
 	rt := &routeTable{mux: s.mux}
 	addRoutes(rt, s)
