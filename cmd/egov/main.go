@@ -51,6 +51,8 @@ Usage:
   egov import catalog [flags] FILE   import procedures (.json or .csv)
   egov export catalog [flags]    write all procedures (--format json|csv)
   egov verify-audit [flags]      check the audit log's hash chain
+  egov report rebuild|verify [flags]
+                                 recompute, or check, the report figures from the dossiers
   egov payments reconcile --date YYYY-MM-DD [--agency CODE] [flags]
                                  check a day's payments against the gateway
   egov official add [flags] < password   create an official of an agency
@@ -93,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdVerifyAudit(ctx, args[1:], stdout, stderr)
 	case "payments":
 		return cmdPayments(ctx, args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "exchange":
 		return cmdExchange(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
