@@ -86,38 +86,50 @@ type dashboardPage struct {
 	TimelyChart   template.HTML
 	ChildrenChart template.HTML
 	Today         string
+	Errors        egov.FieldErrors // a period that could not be read: the default one is shown
+	Alert, Notice string
+	Typed         string // the period as typed, when it could not be read
 }
 
-func (s *Server) dashboardFor(w http.ResponseWriter, r *http.Request, a *identity.Account) (report.Dashboard, bool) {
+// dashboardFor reads the dashboard the request asks for; a page passes
+// lenient, to show the default period beside the error instead of an
+// error page.
+func (s *Server) dashboardFor(w http.ResponseWriter, r *http.Request, a *identity.Account, lenient bool) (report.Dashboard, egov.FieldErrors, bool) {
 	scope := r.PathValue("scope")
 	if !s.mayViewReports(r.Context(), a, scope) {
 		s.forbidden(w, r, "Bạn chỉ xem được báo cáo của cơ quan mình và các đơn vị trực thuộc.")
-		return report.Dashboard{}, false
+		return report.Dashboard{}, nil, false
 	}
 	p, err := s.period(r)
-	if err != nil {
+	var fe egov.FieldErrors
+	if errors.As(err, &fe) && lenient {
+		p = report.PeriodOf("year", s.reports.Now())
+	} else if err != nil {
 		s.fail(w, r, err)
-		return report.Dashboard{}, false
+		return report.Dashboard{}, nil, false
 	}
 	d, err := s.reports.Dashboard(r.Context(), scope, p)
 	if errors.Is(err, report.ErrNoScope) {
 		s.notFound(w, r)
-		return d, false
+		return d, nil, false
 	}
 	if err != nil {
 		s.fail(w, r, err)
-		return d, false
+		return d, nil, false
 	}
-	return d, true
+	return d, fe, true
 }
 
 func (s *Server) pageDashboard() http.Handler {
 	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		d, ok := s.dashboardFor(w, r, a)
+		d, fe, ok := s.dashboardFor(w, r, a, true)
 		if !ok {
 			return
 		}
-		page := dashboardPage{Dashboard: d, Today: s.reports.Today()}
+		page := dashboardPage{Dashboard: d, Today: s.reports.Today(), Errors: fe}
+		if fe != nil {
+			page.Typed = r.URL.Query().Get("ky")
+		}
 		for code := d.Scope.Parent; code != "" && len(page.Crumbs) < 8; {
 			sc, err := s.reports.ScopeOf(r.Context(), code)
 			if err != nil || !s.mayViewReports(r.Context(), a, sc.Code) {
@@ -159,14 +171,18 @@ func (s *Server) pageDashboard() http.Handler {
 			}
 			page.ChildrenChart = barChart(translate(lang, "report.chart_children"), names, scores, "")
 		}
-		s.render(w, r, http.StatusOK, "report", d.Scope.Name+" — "+d.Period.Label(), page)
+		status := http.StatusOK
+		if fe != nil {
+			status = http.StatusBadRequest
+		}
+		s.render(w, r, status, "report", d.Scope.Name+" — "+d.Period.Label(), page)
 	})
 }
 
 // apiDashboard is the dashboard as JSON.
 func (s *Server) apiDashboard() http.Handler {
 	return s.requireAccount(func(w http.ResponseWriter, r *http.Request, a *identity.Account) {
-		d, ok := s.dashboardFor(w, r, a)
+		d, _, ok := s.dashboardFor(w, r, a, false)
 		if !ok {
 			return
 		}
@@ -196,7 +212,7 @@ func (s *Server) csvDashboard() http.Handler {
 			s.notFound(w, r)
 			return
 		}
-		d, ok := s.dashboardFor(w, r, a)
+		d, _, ok := s.dashboardFor(w, r, a, false)
 		if !ok {
 			return
 		}

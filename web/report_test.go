@@ -99,6 +99,10 @@ func TestReportsOverHTTP(t *testing.T) {
 		csvReq, _ := http.NewRequest("GET", w.ts.URL+"/bao-cao/000.00.00.H26/don-vi.csv?ky="+month, nil)
 		csvReq.AddCookie(&http.Cookie{Name: "egov_session", Value: w.cookies[sysAdmin]})
 		res, csvBody := w.roundTrip(t, csvReq)
+		if code, page := w.do(t, leaderX, "GET", "/bao-cao/"+agencyX+"?ky=2026-13", ""); code != 400 ||
+			!strings.Contains(page, "Kỳ báo cáo phải là một tháng") || !strings.Contains(page, `value="2026-13"`) || !strings.Contains(page, "<svg") {
+			t.Errorf("a bad period on the page: %d", code)
+		}
 		lines := strings.Split(strings.TrimSpace(string(csvBody)), "\n")
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
 			!strings.HasPrefix(lines[0], "\ufeffma,ten,tiep_nhan") || !strings.Contains(string(csvBody), agencyX+",") {

@@ -35,7 +35,10 @@ after(async () => {
     'Document axis (path 4), at both sizes: the receiver of Phường Hoàn Kiếm opens "Văn bản liên thông" from the menu, '
       + 'sees the three demo documents in the inbox (1234/VPCP-KSTT delivered with receipt 01 "Đã đến", two in transit), '
       + 'opens 1234/VPCP-KSTT (its delivery and receipt, its trail: received, fetched, receipt; the signed edXML) '
-      + 'and the empty outbox. Not tested in the browser: sending, pushes, recalls, the search form (the Go tests cover them).']);
+      + 'and the empty outbox. Not tested in the browser: sending, pushes, recalls, the search form (the Go tests cover them).',
+    'Reports (path 5), at both sizes: the commune\'s leader opens "Báo cáo" from the menu, sees the year\'s figures with the dossier '
+      + 'of path 1 counted, the monthly chart, downloads the fields\' CSV, is told what to fix for a period 2026-13 and is refused '
+      + 'another province\'s dashboard; anyone opens "Thống kê" (the rankings) and "Dữ liệu mở".']);
   console.log(`\n${md}`);
   console.log(`e2e: screenshots, report.md and server.log are in ${artifactsDir}`);
 });
@@ -411,6 +414,51 @@ for (const [n, viewport] of [[1, 'phone'], [2, 'desktop']]) {
         await v.close();
       }
       assertNoPageProblems(viewport, 'exchange');
+    });
+
+    test('5. the commune\'s leader reads its dashboard; anyone reads the public statistics', async () => {
+      const v = await Visitor.open(browser, { base: server.base, viewport, who: 'leader', path: 'report' });
+      const { page } = v;
+      try {
+        await signIn(v, officials.leader.username, officialPassword);
+        await page.getByRole('navigation', { name: 'Cổng Dịch vụ công' }).getByRole('link', { name: 'Báo cáo' }).click();
+        await h1(page, 'Ủy ban nhân dân Phường Hoàn Kiếm').waitFor();
+        await page.getByText(/^Kỳ báo cáo: Năm \d{4}/).waitFor();
+        // Paths 1 and 2 at this size have had a dossier received (and, at
+        // phone size, finished) at the commune this year.
+        const received = page.locator('.stats > div').filter({ has: page.getByText('Hồ sơ tiếp nhận', { exact: true }) }).locator('dd').first();
+        assert.ok(Number((await received.textContent()).replace(/\./g, '')) >= 1, 'the dossier of path 1 is counted');
+        await page.getByRole('img', { name: 'Hồ sơ tiếp nhận và giải quyết theo tháng' }).waitFor();
+        await v.step('Báo cáo: năm nay');
+        const csv = await page.request.get(await page.getByRole('region', { name: 'Theo lĩnh vực' }).getByRole('link', { name: 'Tải bảng số liệu (CSV)' }).getAttribute('href'));
+        assert.equal(csv.status(), 200, 'the CSV downloads');
+        assert.match(csv.headers()['content-type'], /^text\/csv/);
+        assert.ok((await csv.text()).includes('Hộ tịch'), 'the birth registration is counted under civil status');
+        await page.getByLabel('Kỳ báo cáo').fill('2026-13');
+        await page.getByRole('button', { name: 'Xem' }).click();
+        await page.locator('#e-ky').getByText(/Kỳ báo cáo phải là một tháng/).waitFor();
+        await v.step('Báo cáo: kỳ không hợp lệ');
+        await page.goto('/bao-cao/000.00.00.H41');
+        await page.getByText(/chỉ xem được báo cáo của cơ quan mình/).waitFor();
+        await v.step('Báo cáo: cơ quan khác');
+      } finally {
+        await v.close();
+      }
+      const p = await Visitor.open(browser, { base: server.base, viewport, who: 'anyone', path: 'statistics' });
+      try {
+        await p.page.goto('/');
+        await p.page.getByRole('navigation', { name: 'Cổng Dịch vụ công' }).getByRole('link', { name: 'Thống kê' }).click();
+        await h1(p.page, 'Thống kê dịch vụ công').waitFor();
+        await p.page.getByRole('region', { name: 'Xếp hạng các tỉnh, thành phố' }).getByRole('row', { name: /Thành phố Hà Nội/ }).waitFor();
+        await p.step('Thống kê công khai');
+        await p.page.getByRole('link', { name: 'Dữ liệu mở', exact: true }).click();
+        await h1(p.page, 'Dữ liệu mở').waitFor();
+        await p.step('Dữ liệu mở');
+      } finally {
+        await p.close();
+      }
+      assertNoPageProblems(viewport, 'report');
+      assertNoPageProblems(viewport, 'statistics');
     });
   });
 }
