@@ -434,6 +434,31 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "POST /api/v1/cabinet/ballots/{id}/close", path: "/api/v1/cabinet/ballots/" + ballot + "/close", body: `{"summary":"x"}`,
 				all: 404, except: map[string]int{anonymous: 401, receiverX: 409, specialistX: 403, leaderX: 403}},
 			{route: "GET /api/v1/cabinet/documents/{id}", path: "/api/v1/cabinet/documents/" + cdoc, all: 404, except: invited},
+			// The national reporting system: the reporting officials of an
+			// agency (leaders, administrators, report viewers) and system
+			// administrators; other officials of the agency are refused;
+			// nobody finds a duty that does not exist; only system
+			// administrators pass to validation of templates, and duties
+			// for X need an administrator above X.
+			{route: "GET /api/v1/report-templates", path: "/api/v1/report-templates", all: 200,
+				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "PUT /api/v1/report-templates/{code}", path: "/api/v1/report-templates/BC-{who}", body: `{"name":"","indicators":[]}`, all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 400}},
+			{route: "GET /api/v1/report-duties", path: "/api/v1/report-duties", all: 403,
+				except: map[string]int{anonymous: 401, leaderX: 200, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "POST /api/v1/report-duties", path: "/api/v1/report-duties", body: `{"template_code":"","agency_code":"` + agencyX + `","period":"month","due_day":31}`,
+				all: 403, except: map[string]int{anonymous: 401, sysAdmin: 400}},
+			{route: "GET /api/v1/report-duties/overdue", path: "/api/v1/report-duties/overdue", all: 403,
+				except: map[string]int{anonymous: 401, leaderX: 200, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "GET /api/v1/report-duties/aggregate", path: "/api/v1/report-duties/aggregate?template=BC-NONE&period=2026-11", all: 403,
+				except: map[string]int{anonymous: 401, leaderX: 404, adminX: 404, officialY: 404, sysAdmin: 404}},
+			{route: "GET /api/v1/report-duties/{duty}/{period}", path: "/api/v1/report-duties/999/2026-11", all: 404, except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "PUT /api/v1/report-duties/{duty}/{period}", path: "/api/v1/report-duties/999/2026-11", body: `{"values":{}}`, all: 404,
+				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "POST /api/v1/report-duties/{duty}/{period}/submit", path: "/api/v1/report-duties/999/2026-11/submit", body: `{"values":{}}`, all: 404,
+				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "POST /api/v1/report-duties/{duty}/{period}/review", path: "/api/v1/report-duties/999/2026-11/review", body: `{"decision":"approve"}`, all: 404,
+				except: map[string]int{anonymous: 401, citizenA: 403, citizenB: 403, business: 403}},
 			// Last of the API: it revokes the tokens the rows above use.
 			{route: "DELETE /api/v1/auth/token", path: "/api/v1/auth/token", all: 204, except: anonAPI},
 
@@ -502,6 +527,24 @@ func TestAuthorizationTable(t *testing.T) {
 				except: map[string]int{anonymous: 303, leaderX: 200, adminX: 200, officialY: 200, sysAdmin: 200}},
 			{route: "POST /mot-cua/doi-soat", path: "/mot-cua/doi-soat", body: "ngay=hom-qua", all: 403,
 				except: map[string]int{anonymous: 303, leaderX: 400, adminX: 400, officialY: 400, sysAdmin: 400}},
+			// The national reporting system's pages (the API is above).
+			{route: "GET /bao-cao-dinh-ky", path: "/bao-cao-dinh-ky", all: 403,
+				except: map[string]int{anonymous: 303, leaderX: 200, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "GET /bao-cao-dinh-ky/tre-han", path: "/bao-cao-dinh-ky/tre-han", all: 403,
+				except: map[string]int{anonymous: 303, leaderX: 200, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "GET /bao-cao-dinh-ky/tong-hop", path: "/bao-cao-dinh-ky/tong-hop?mau=BC-NONE&ky=2026-11", all: 403,
+				except: map[string]int{anonymous: 303, leaderX: 404, adminX: 404, officialY: 404, sysAdmin: 404}},
+			{route: "GET /bao-cao-dinh-ky/{duty}/{period}", path: "/bao-cao-dinh-ky/999/2026-11", all: 404, except: map[string]int{anonymous: 303, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "POST /bao-cao-dinh-ky/{duty}/{period}", path: "/bao-cao-dinh-ky/999/2026-11", body: "action=luu", all: 404,
+				except: map[string]int{anonymous: 303, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "POST /bao-cao-dinh-ky/{duty}/{period}/duyet", path: "/bao-cao-dinh-ky/999/2026-11/duyet", body: "action=duyet", all: 404,
+				except: map[string]int{anonymous: 303, citizenA: 403, citizenB: 403, business: 403}},
+			{route: "GET /quan-tri/bao-cao-dinh-ky", path: "/quan-tri/bao-cao-dinh-ky", all: 403,
+				except: map[string]int{anonymous: 303, adminX: 200, officialY: 200, sysAdmin: 200}},
+			{route: "POST /quan-tri/bao-cao-dinh-ky/mau", path: "/quan-tri/bao-cao-dinh-ky/mau", body: "code=", all: 403,
+				except: map[string]int{anonymous: 303, sysAdmin: 400}},
+			{route: "POST /quan-tri/bao-cao-dinh-ky/nhiem-vu", path: "/quan-tri/bao-cao-dinh-ky/nhiem-vu", body: "due_day=31&agency_code=" + agencyX, all: 403,
+				except: map[string]int{anonymous: 303, sysAdmin: 400}},
 			{route: "GET /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan?thu-tuc=1.001193", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
 			{route: "POST /mot-cua/tiep-nhan", path: "/mot-cua/tiep-nhan", all: 403, except: map[string]int{anonymous: 303, receiverX: 200, sysAdmin: 200}},
 			// The process editor: administrators of X, and system

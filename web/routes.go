@@ -223,5 +223,27 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /noi-cac/hop/{id}/tai-lieu", s.pageCabinetUpload(true))
 		mux.Handle("POST /noi-cac/phieu/{id}/tai-lieu", s.pageCabinetUpload(false))
 	}
+	// The national reporting system.
+	if s.cfg.Identity != nil && s.cfg.Catalog != nil && s.cfg.DB != nil {
+		mux.Handle("GET /api/v1/report-templates", s.apiReportTemplates())
+		mux.Handle("PUT /api/v1/report-templates/{code}", s.apiSaveReportTemplate())
+		mux.Handle("GET /api/v1/report-duties", s.apiReportDuties())
+		mux.Handle("POST /api/v1/report-duties", s.apiCreateReportDuty())
+		mux.Handle("GET /api/v1/report-duties/overdue", s.apiReportOverdue())
+		mux.Handle("GET /api/v1/report-duties/aggregate", s.apiReportAggregate())
+		mux.Handle("GET /api/v1/report-duties/{duty}/{period}", s.apiReportDuty())
+		mux.Handle("PUT /api/v1/report-duties/{duty}/{period}", s.apiSaveReportDuty(false))
+		mux.Handle("POST /api/v1/report-duties/{duty}/{period}/submit", s.apiSaveReportDuty(true))
+		mux.Handle("POST /api/v1/report-duties/{duty}/{period}/review", s.apiReviewReportDuty())
+		mux.Handle("GET /bao-cao-dinh-ky", s.pageReportDuties())
+		mux.Handle("GET /bao-cao-dinh-ky/tre-han", s.pageReportOverdue())
+		mux.Handle("GET /bao-cao-dinh-ky/tong-hop", s.pageReportAggregate())
+		mux.Handle("GET /bao-cao-dinh-ky/{duty}/{period}", s.pageReportDuty())
+		mux.Handle("POST /bao-cao-dinh-ky/{duty}/{period}", s.pageSaveReportDuty())
+		mux.Handle("POST /bao-cao-dinh-ky/{duty}/{period}/duyet", s.pageReviewReportDuty())
+		mux.Handle("GET /quan-tri/bao-cao-dinh-ky", s.pageReportAdmin())
+		mux.Handle("POST /quan-tri/bao-cao-dinh-ky/mau", s.pageSaveReportTemplate())
+		mux.Handle("POST /quan-tri/bao-cao-dinh-ky/nhiem-vu", s.pageCreateReportDuty())
+	}
 	mux.Handle("/", s.pageNotFound())
 }

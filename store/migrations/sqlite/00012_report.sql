@@ -63,6 +63,7 @@ CREATE TABLE report_duties (
     agency_code   TEXT NOT NULL REFERENCES agencies (code),
     period        TEXT NOT NULL CHECK (period IN ('month', 'quarter', 'year')),
     due_day       INTEGER NOT NULL CHECK (due_day BETWEEN 1 AND 28), -- day of the month after the period
+    first_period  TEXT NOT NULL, -- the first period reported: 2026-11, 2026-Q4 or 2026
     created_by    TEXT NOT NULL,
     created_at    TIMESTAMP NOT NULL,
     UNIQUE (template_code, agency_code)
@@ -77,6 +78,7 @@ CREATE TABLE report_submissions (
     note          TEXT NOT NULL DEFAULT '',
     submitted_by  TEXT NOT NULL DEFAULT '',
     submitted_at  TIMESTAMP,
+    first_submitted_at TIMESTAMP, -- the first submission, against which lateness is judged
     reviewed_by   TEXT NOT NULL DEFAULT '',
     reviewed_at   TIMESTAMP,
     review_note   TEXT NOT NULL DEFAULT '',
