@@ -31,6 +31,7 @@ func init() {
 		"report.withdrawn":                {"rút hồ sơ %s", "withdrawn %s"},
 		"report.index":                    {"Chỉ số phục vụ", "Service index"},
 		"report.previous":                 {"kỳ trước (%s): đúng hạn %s, tiếp nhận %s", "previous (%s): on time %s, received %s"},
+		"report.duties_link":              {"Báo cáo định kỳ của cơ quan", "The agency's periodic reports"},
 		"report.table":                    {"Bảng số liệu", "Table of figures"},
 		"report.csv":                      {"Tải bảng số liệu (CSV)", "Download the table (CSV)"},
 		"report.chart_months":             {"Hồ sơ tiếp nhận và giải quyết theo tháng", "Received and finished by month"},
