@@ -2,6 +2,7 @@ package dossier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -120,6 +121,10 @@ func (s *Service) Track(ctx context.Context, code string) (Tracking, error) {
 	}
 	id, err := lookupRef(ctx, s.db, code)
 	if err != nil || !strings.Contains(code, "-") {
+		if s.cfg.Federated != nil && strings.Contains(code, "-") && errors.Is(err, egov.ErrNotFound) {
+			// A dossier of a system connected to this national portal.
+			return s.cfg.Federated.Track(ctx, code, s.now())
+		}
 		return Tracking{}, fmt.Errorf("dossier %q: %w", code, egov.ErrNotFound)
 	}
 	d, err := s.load(ctx, s.db, id)

@@ -23,6 +23,7 @@ import (
 	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/dossier"
 	edx "github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/payment"
@@ -115,7 +116,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	}
 	cab := cabinet.NewService(db, queue, cabinetFiles, cabinet.Config{PublicURL: "https://dichvucong.example.vn"}, nil)
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis})
+		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis, Federation: federation.NewService(db, nil, federation.Config{}, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,6 +368,17 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "DELETE /api/v1/exchange/keys/{fingerprint}", path: "/api/v1/exchange/keys/00", all: 403,
 				except: map[string]int{anonymous: 401, sysAdmin: 404}},
 			{route: "DELETE /api/v1/exchange/clients/{id}", path: "/api/v1/exchange/clients/edx-nobody", all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 404}},
+			// Federation: connected systems by their own tokens only; the
+			// registry is the system administrator's.
+			{route: "POST /api/v1/federation/token", path: "/api/v1/federation/token", all: 400},
+			{route: "POST /api/v1/federation/dossiers", path: "/api/v1/federation/dossiers", body: `{}`, all: 401},
+			{route: "GET /api/v1/federation/dossiers/{code}", path: "/api/v1/federation/dossiers/" + agencyX + "-261128-0001", all: 401},
+			{route: "GET /api/v1/federation/systems/{id}", path: "/api/v1/federation/systems/ha-noi", all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 404}},
+			{route: "PUT /api/v1/federation/systems/{id}", path: "/api/v1/federation/systems/ha-noi", body: `{"name":"Một cửa Hà Nội","agencies":["000.00.00.H26"]}`, all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 200}},
+			{route: "POST /api/v1/federation/systems/{id}/clients", path: "/api/v1/federation/systems/nobody/clients", body: `{}`, all: 403,
 				except: map[string]int{anonymous: 401, sysAdmin: 404}},
 			// Payments: the birth registration has no fee, so its applicant
 			// is told there is nothing to pay; the IPN answers every caller

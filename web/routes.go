@@ -123,6 +123,16 @@ func addRoutes(mux *routeTable, s *Server) {
 			mux.Handle("GET /lien-thong/{id}/xml", s.pageExchangeXML())
 		}
 	}
+	if s.cfg.Federation != nil {
+		mux.Handle("POST /api/v1/federation/token", s.apiFederationToken())
+		mux.Handle("POST /api/v1/federation/dossiers", s.apiFederationPush())
+		mux.Handle("GET /api/v1/federation/dossiers/{code}", s.apiFederationDossier())
+		if s.cfg.Identity != nil {
+			mux.Handle("GET /api/v1/federation/systems/{id}", s.apiFederationSystem())
+			mux.Handle("PUT /api/v1/federation/systems/{id}", s.apiFederationSaveSystem())
+			mux.Handle("POST /api/v1/federation/systems/{id}/clients", s.apiFederationAddClient())
+		}
+	}
 	mux.Handle("/api/", s.apiNotFound())
 	if s.cfg.PaymentSandbox != nil {
 		mux.Handle("GET /sandbox/vnpay/", s.cfg.PaymentSandbox)

@@ -18,6 +18,7 @@ import (
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/store"
 )
@@ -32,6 +33,9 @@ type Config struct {
 	Calendar *calendar.Service // working days; nil serves no calendar routes
 	Cabinet  *cabinet.Service  // e-Cabinet; nil serves no e-Cabinet routes
 	Exchange *exchange.Service // the document interconnection axis; nil serves none of its routes
+	// Federation is the registry and store of the systems connected to
+	// this instance as a national portal; nil serves none of its routes.
+	Federation *federation.Service
 	// PaymentSandbox is the demo payment gateway, served under
 	// /sandbox/vnpay/; nil serves none.
 	PaymentSandbox http.Handler
