@@ -25,6 +25,7 @@ import (
 	edx "github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidcop"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/store"
@@ -115,8 +116,13 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	cab := cabinet.NewService(db, queue, cabinetFiles, cabinet.Config{PublicURL: "https://dichvucong.example.vn"}, nil)
+	idp, err := oidcop.New(ctx, db, id, oidcop.Config{Issuer: origin + oidcop.Prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis, Federation: federation.NewService(db, nil, federation.Config{}, nil)})
+		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis, Federation: federation.NewService(db, nil, federation.Config{}, nil),
+		OIDCProvider: idp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,6 +458,13 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "POST /dang-nhap", path: "/dang-nhap", body: "username=nobody{who}&password=wrong+password", all: 401},
 			{route: "GET /dang-nhap/vneid", path: "/dang-nhap/vneid", all: 404}, // no provider configured here
 			{route: "GET /dang-nhap/vneid/callback", path: "/dang-nhap/vneid/callback", all: 404},
+			// This instance as the OpenID provider of connected portals:
+			// its endpoints are public (the token endpoint authenticates
+			// the portal); only citizens go on from its login page.
+			{route: "GET /oidc/", path: "/oidc/.well-known/openid-configuration", all: 200},
+			{route: "POST /oidc/", path: "/oidc/oauth/token", all: 400},
+			{route: "GET /dang-nhap/oidc", path: "/dang-nhap/oidc?id=nothing", all: 403,
+				except: map[string]int{anonymous: 303, citizenA: 404, citizenB: 404}},
 			{route: "GET /xac-thuc-email", path: "/xac-thuc-email?token=abc", all: 200},
 			{route: "POST /xac-thuc-email", path: "/xac-thuc-email", body: "token=abc", all: 400},
 			{route: "GET /quen-mat-khau", path: "/quen-mat-khau", all: 200},

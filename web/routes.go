@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/egov-vn/egov/identity/oidcop"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -157,6 +159,12 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /dang-xuat", s.pageSignOut())
 		mux.Handle("GET /dang-nhap/vneid", s.pageOIDCStart())
 		mux.Handle("GET /dang-nhap/vneid/callback", s.pageOIDCCallback())
+		if s.cfg.OIDCProvider != nil {
+			// This instance as the OpenID provider of the connected portals.
+			mux.Handle("GET "+oidcop.Prefix+"/", s.cfg.OIDCProvider.Handler())
+			mux.Handle("POST "+oidcop.Prefix+"/", s.cfg.OIDCProvider.Handler())
+			mux.Handle("GET "+oidcop.LoginPath, s.pageOIDCContinue())
+		}
 		mux.Handle("GET /xac-thuc-email", s.pageVerifyEmail())
 		mux.Handle("POST /xac-thuc-email", s.pageVerifyEmail())
 		mux.Handle("GET /quen-mat-khau", s.pageForgotPassword())

@@ -20,6 +20,7 @@ import (
 	"github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidcop"
 	"github.com/egov-vn/egov/store"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// Federation is the registry and store of the systems connected to
 	// this instance as a national portal; nil serves none of its routes.
 	Federation *federation.Service
+	// OIDCProvider is this instance's OpenID Connect provider for the
+	// connected portals; nil serves none.
+	OIDCProvider *oidcop.Provider
 	// PaymentSandbox is the demo payment gateway, served under
 	// /sandbox/vnpay/; nil serves none.
 	PaymentSandbox http.Handler

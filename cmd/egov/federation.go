@@ -13,6 +13,7 @@ import (
 
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidcop"
 )
 
 const federationUsage = `usage:
@@ -106,4 +107,46 @@ func (f *nationalFlags) config() (federation.Config, error) {
 		return c, usageError{"--national-url needs --national-client-id and EGOV_NATIONAL_CLIENT_SECRET: the client the national portal registered for this instance (egov federation add-system there)"}
 	}
 	return c, nil
+}
+
+const oidcUsage = `usage:
+  egov oidc add-client --name NAME --redirect-uri URL[,URL...] [flags]
+        register a portal that signs its citizens in through this instance's
+        OpenID provider (serve --oidc-provider), and print its client as JSON
+        (the secret is shown once)`
+
+func cmdOIDC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add-client" {
+		return usageError{oidcUsage}
+	}
+	var cfg config
+	fs := newFlagSet("oidc add-client", &cfg, stderr)
+	name := fs.String("name", "", "name of the portal (required)")
+	redirects := fs.String("redirect-uri", "", "its redirect URIs, comma-separated, e.g. https://dichvucong.hanoi.gov.vn/dang-nhap/vneid/callback (required)")
+	publicURL := fs.String("public-url", env("EGOV_PUBLIC_URL", "http://localhost:8080"), "this instance's public URL, as serve has it (EGOV_PUBLIC_URL)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError{err.Error()}
+	}
+	if *name == "" || *redirects == "" || fs.NArg() != 0 {
+		return usageError{oidcUsage}
+	}
+	log := newLogger(io.Discard, slog.LevelError)
+	db, err := openDB(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ids := identity.NewService(db, nil, identity.Config{}, log)
+	p, err := oidcop.New(ctx, db, ids, oidcop.Config{Issuer: strings.TrimRight(*publicURL, "/") + oidcop.Prefix, Logger: log})
+	if err != nil {
+		return err
+	}
+	admin := &identity.Account{Kind: identity.KindOfficial, Username: "cli", Roles: []identity.Role{identity.RoleSystemAdmin}}
+	id, secret, err := p.AddClient(ctx, admin, *name, splitList(*redirects), identity.Request{IP: "cli"})
+	if err != nil {
+		return fmt.Errorf("add client: %w", err)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]string{"issuer": p.Issuer(), "client_id": id, "client_secret": secret})
 }

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -113,11 +118,25 @@ func TestFederationTwoProcesses(t *testing.T) {
 	egovCmd(t, bin, fedPassword+"\n", "official", "add", "--data="+provDir, "--agency="+fedCommune,
 		"--role=receiver,specialist,leader", "--username="+fedOfficial, "--name=Lê Thị Hoa")
 
-	natArgs := []string{"--demo", "--addr=" + natAddr, "--public-url=" + natURL}
+	// The province's portal signs its citizens in through the national
+	// instance's OpenID provider.
+	var sso struct {
+		Issuer       string `json:"issuer"`
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	out = egovCmd(t, bin, "", "oidc", "add-client", "--data="+natDir, "--public-url="+natURL, "--name=Cổng dịch vụ công Hà Nội",
+		"--redirect-uri="+provURL+"/dang-nhap/vneid/callback")
+	if err := json.Unmarshal(out, &sso); err != nil || sso.ClientID == "" || sso.Issuer != natURL+"/oidc" {
+		t.Fatalf("oidc add-client: %v %s", err, out)
+	}
+
+	natArgs := []string{"--demo", "--addr=" + natAddr, "--public-url=" + natURL, "--oidc-provider"}
 	nat := startServer(t, bin, natDir, natArgs...)
-	prov := startServerEnv(t, bin, provDir, []string{"EGOV_NATIONAL_CLIENT_SECRET=" + reg.ClientSecret},
+	prov := startServerEnv(t, bin, provDir, []string{"EGOV_NATIONAL_CLIENT_SECRET=" + reg.ClientSecret, "EGOV_OIDC_CLIENT_SECRET=" + sso.ClientSecret},
 		"--demo", "--addr="+provAddr, "--public-url="+provURL, "--national-url="+natURL,
-		"--national-client-id="+reg.ClientID, "--national-retry-max=1s")
+		"--national-client-id="+reg.ClientID, "--national-retry-max=1s",
+		"--oidc-issuer="+sso.Issuer, "--oidc-client-id="+sso.ClientID)
 
 	hc := &http.Client{Timeout: 30 * time.Second}
 	defer hc.CloseIdleConnections()
@@ -218,5 +237,53 @@ func TestFederationTwoProcesses(t *testing.T) {
 	}
 	if logs := prov.logs.tail(1000); strings.Contains(logs, "refused a push") {
 		t.Errorf("the province had pushes refused:\n%s", logs)
+	}
+
+	// A citizen with an account at the national portal signs in at the
+	// province through it, with a real browser's redirects and cookies: the
+	// province makes the account from the national portal's ID token.
+	natCitizen := map[string]string{"id_number": "001090777002", "full_name": "Trần Văn Bình", "date_of_birth": "1990-02-03",
+		"sex": "male", "phone": "0912345679", "email": "binh@example.vn", "password": crashPassword}
+	if code := apiJSON(t, hc, "POST", nat.base+"/api/v1/accounts", "", natCitizen, nil); code != http.StatusCreated {
+		t.Fatalf("register at the national portal: %d", code)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	res, err := browser.Get(prov.base + "/dang-nhap/vneid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Request.URL.Host != natAddr || res.Request.URL.Path != "/dang-nhap" {
+		t.Fatalf("single sign-on from the province ended at %s (%d), want the national sign-in page:\n%s", res.Request.URL, res.StatusCode, page)
+	}
+	m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("the national sign-in page has no next field:\n%s", page)
+	}
+	res, err = browser.PostForm(nat.base+"/dang-nhap", url.Values{"username": {natCitizen["id_number"]}, "password": {crashPassword},
+		"next": {html.UnescapeString(string(m[1]))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Request.URL.Host != provAddr {
+		t.Fatalf("after signing in at the national portal: %s (%d):\n%s\nnational:\n%s\nprovince:\n%s", res.Request.URL, res.StatusCode, page,
+			nat.logs.tail(10), prov.logs.tail(10))
+	}
+	res, err = browser.Get(prov.base + "/tai-khoan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Request.URL.Path != "/tai-khoan" || !strings.Contains(string(page), "Trần Văn Bình") ||
+		!strings.Contains(string(page), natCitizen["id_number"]) {
+		t.Fatalf("the province's account page after single sign-on: %s (%d):\n%s", res.Request.URL, res.StatusCode, page)
 	}
 }

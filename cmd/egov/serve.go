@@ -24,6 +24,7 @@ import (
 	"github.com/egov-vn/egov/exchange"
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidcop"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
 	"github.com/egov-vn/egov/payment"
@@ -53,6 +54,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	xkey := fs.String("exchange-key", env("EGOV_EXCHANGE_KEY", ""), "private key (PEM) egov signs with for the agencies whose back office it runs, e.g. transfers of dossiers; empty: transfers stay inside egov (EGOV_EXCHANGE_KEY)")
 	xcert := fs.String("exchange-cert", env("EGOV_EXCHANGE_CERT", ""), "certificate (PEM) of --exchange-key, to register for each such agency on the axis (EGOV_EXCHANGE_CERT)")
 	fs.DurationVar(&xcfg.GiveUpAfter, "exchange-give-up", envDuration("EGOV_EXCHANGE_GIVE_UP", 72*time.Hour), "how long a push to a member's endpoint is retried (EGOV_EXCHANGE_GIVE_UP)")
+	oidcProvider := fs.Bool("oidc-provider", envBool("EGOV_OIDC_PROVIDER"), "act as the OpenID Connect provider of the connected portals, at <public URL>/oidc (EGOV_OIDC_PROVIDER)")
 	var nf nationalFlags
 	addNationalFlags(fs, &nf)
 	fs.StringVar(&oidcCfg.IDNumberClaim, "oidc-id-claim", env("EGOV_OIDC_ID_CLAIM", "id_number"), "claim that carries the personal identification number (EGOV_OIDC_ID_CLAIM)")
@@ -191,12 +193,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
+	var idp *oidcop.Provider
+	if *oidcProvider {
+		if idp, err = oidcop.New(ctx, db, ids, oidcop.Config{Issuer: strings.TrimRight(*publicURL, "/") + oidcop.Prefix, Logger: log}); err != nil {
+			return err
+		}
+		log.InfoContext(ctx, "OpenID Connect provider of the connected portals", "issuer", idp.Issuer())
+	}
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}
 
 	wcfg := web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Exchange: axis, Federation: fed, Logger: log, Registry: reg, Version: version}
+		Exchange: axis, Federation: fed, OIDCProvider: idp, Logger: log, Registry: reg, Version: version}
 	if sandbox != nil {
 		wcfg.PaymentSandbox = sandbox
 	}
