@@ -280,3 +280,73 @@ func TestOutboxInOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestCatalogSync takes a national catalog with a changed procedure into a
+// provincial one.
+func TestCatalogSync(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		natDB := storetest.SQLite(t)
+		nat := national(t, natDB)
+		natCat := catalog.NewService(natDB, nil)
+		defer natCat.Close()
+		p, err := natCat.Procedure(ctx, birth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Name = "Thủ tục đăng ký khai sinh (sửa đổi năm 2026)"
+		if _, err := natCat.Import(ctx, []catalog.Record{{Line: 1, Procedure: p}}, catalog.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := nat.SaveSystem(ctx, admin, federation.System{ID: "ha-noi", Name: "Một cửa Hà Nội", Agencies: []string{hanoi}}, identity.Request{}); err != nil {
+			t.Fatal(err)
+		}
+		id, secret, err := nat.AddClient(ctx, admin, "ha-noi", identity.Request{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/api/v1/federation/token":
+				u, pw, _ := r.BasicAuth()
+				tok, _, err := nat.IssueToken(r.Context(), u, pw)
+				if err != nil {
+					http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
+			case federation.CatalogPath:
+				if _, err := nat.Authenticate(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")); err != nil {
+					http.Error(w, "", http.StatusUnauthorized)
+					return
+				}
+				procs, err := natCat.Procedures(r.Context())
+				if err != nil {
+					http.Error(w, err.Error(), 500)
+					return
+				}
+				catalog.EncodeJSON(w, procs)
+			}
+		}))
+		defer srv.Close()
+		provCat := catalog.NewService(db, nil)
+		defer provCat.Close()
+		if _, err := demo.Load(ctx, provCat); err != nil {
+			t.Fatal(err)
+		}
+		bad := federation.NewService(db, nil, federation.Config{NationalURL: srv.URL, ClientID: id, ClientSecret: "wrong"}, nil)
+		if _, err := bad.SyncCatalog(ctx, provCat); err == nil {
+			t.Fatal("synced with a wrong secret")
+		}
+		prov := federation.NewService(db, nil, federation.Config{NationalURL: srv.URL, ClientID: id, ClientSecret: secret}, nil)
+		res, err := prov.SyncCatalog(ctx, provCat)
+		if err != nil || res.Updated == 0 {
+			t.Fatalf("sync: %+v %v", res, err)
+		}
+		got, err := provCat.Procedure(ctx, birth)
+		if err != nil || got.Name != p.Name {
+			t.Fatalf("after the sync: %q %v", got.Name, err)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/egov-vn/egov"
+	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
 )
@@ -136,5 +137,21 @@ func (s *Server) apiFederationAddClient() http.Handler {
 		}
 		return map[string]string{"client_id": id, "client_secret": secret,
 			"note": "Lưu mật khẩu này ngay: hệ thống chỉ giữ mã băm và không hiển thị lại."}, nil
+	})
+}
+
+// apiFederationCatalog gives a connected system the whole catalog of
+// procedures, in the JSON of egov import catalog.
+func (s *Server) apiFederationCatalog() http.Handler {
+	return s.requireSystem(func(w http.ResponseWriter, r *http.Request, _ string) {
+		procs, err := s.cfg.Catalog.Procedures(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if err := catalog.EncodeJSON(w, procs); err != nil {
+			s.log.ErrorContext(r.Context(), "federation catalog", "err", err)
+		}
 	})
 }

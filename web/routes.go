@@ -129,6 +129,7 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /api/v1/federation/token", s.apiFederationToken())
 		mux.Handle("POST /api/v1/federation/dossiers", s.apiFederationPush())
 		mux.Handle("GET /api/v1/federation/dossiers/{code}", s.apiFederationDossier())
+		mux.Handle("GET /api/v1/federation/catalog", s.apiFederationCatalog())
 		if s.cfg.Identity != nil {
 			mux.Handle("GET /api/v1/federation/systems/{id}", s.apiFederationSystem())
 			mux.Handle("PUT /api/v1/federation/systems/{id}", s.apiFederationSaveSystem())

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/identity/oidcop"
@@ -19,7 +20,10 @@ import (
 const federationUsage = `usage:
   egov federation add-system --id ID --name NAME --agencies CODE[,CODE...] [--procedures CODE,...] [flags]
         register (or change) a one-stop system connected to this national instance,
-        and print a new OAuth2 client of it as JSON (the secret is shown once)`
+        and print a new OAuth2 client of it as JSON (the secret is shown once)
+  egov federation sync-catalog --national-url URL --national-client-id ID [flags]
+        take the national portal's catalog of procedures now (serve does it daily);
+        the client secret from EGOV_NATIONAL_CLIENT_SECRET`
 
 func cmdFederation(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -28,6 +32,8 @@ func cmdFederation(ctx context.Context, args []string, stdout, stderr io.Writer)
 	switch args[0] {
 	case "add-system":
 		return cmdFederationAddSystem(ctx, args[1:], stdout, stderr)
+	case "sync-catalog":
+		return cmdFederationSyncCatalog(ctx, args[1:], stdout, stderr)
 	}
 	return usageError{fmt.Sprintf("unknown federation command %q\n%s", args[0], federationUsage)}
 }
@@ -78,6 +84,39 @@ func cmdFederationAddSystem(ctx context.Context, args []string, stdout, stderr i
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(map[string]any{"system": sys, "client_id": clientID, "client_secret": secret})
+}
+
+// cmdFederationSyncCatalog takes the national catalog into this
+// instance's, as serve's daily job does.
+func cmdFederationSyncCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("federation sync-catalog", &cfg, stderr)
+	var nf nationalFlags
+	addNationalFlags(fs, &nf)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if nf.url == "" || fs.NArg() != 0 {
+		return usageError{federationUsage}
+	}
+	fcfg, err := nf.config()
+	if err != nil {
+		return err
+	}
+	log := newLogger(io.Discard, slog.LevelError)
+	db, err := openDB(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cat := catalog.NewService(db, log)
+	defer cat.Close()
+	res, err := federation.NewService(db, nil, fcfg, log).SyncCatalog(ctx, cat)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "national catalog taken: %d procedures added, %d updated, %d new fields\n", res.Added, res.Updated, res.NewFields)
+	return nil
 }
 
 // nationalFlags are serve's flags of the national portal it reports to.

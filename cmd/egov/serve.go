@@ -179,6 +179,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	axis.AddWorkers(&jcfg)
 	fed.AddWorkers(&jcfg)
+	fed.AddCatalogSync(&jcfg, cat, 24*time.Hour)
 	cab := cabinet.NewService(db, inserter, blobs, cabinet.Config{PublicURL: *publicURL}, log)
 	cab.AddReminders(&jcfg, time.Hour)
 	queue, err := jobs.New(db, jcfg)
