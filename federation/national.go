@@ -291,7 +291,7 @@ func localOf(f *Federated) dossier.Dossier {
 		AgencyCode: agencyOfCode(d.Code), Applicant: dossier.Applicant{Kind: kind, Name: d.Applicant, IDNumber: d.ApplicantID},
 		Status: statusOf(d.Status), SubmittedAt: d.SubmittedAt.ptr(), ReceivedAt: d.ReceivedAt.ptr(), DueAt: d.DueAt.ptr(),
 		FirstDueAt: d.FirstDueAt.ptr(), FinishedAt: d.FinishedAt.ptr(), ReturnedAt: d.ReturnedAt.ptr(), UpdatedAt: f.UpdatedAt,
-		HandlerAgency: d.Handler, Data: map[string]any{}, Papers: []dossier.Paper{}}
+		HandlerAgency: d.Handler, Data: map[string]any{}, Papers: []dossier.Paper{}, Origin: f.System}
 }
 
 // Mine lists the federated dossiers of the person with the ID number (or
@@ -325,7 +325,11 @@ func (s *Service) Mine(ctx context.Context, idNumber string, limit int) ([]dossi
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, localOf(&f))
+		d := localOf(&f)
+		if err := s.db.QueryRowContext(ctx, `SELECT name FROM agencies WHERE code = $1`, d.AgencyCode).Scan(&d.AgencyName); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("agency of %s: %w", c, err)
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }

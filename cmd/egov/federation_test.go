@@ -239,6 +239,33 @@ func TestFederationTwoProcesses(t *testing.T) {
 		t.Errorf("the province had pushes refused:\n%s", logs)
 	}
 
+	// The citizen's "my dossiers" at the national portal lists the
+	// dossiers filed at the province.
+	if code := apiJSON(t, hc, "POST", nat.base+"/api/v1/accounts", "", reg2, nil); code != http.StatusCreated {
+		t.Fatalf("register the citizen at the national portal: %d", code)
+	}
+	var natTok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if code := apiJSON(t, hc, "POST", nat.base+"/api/v1/auth/token", "", map[string]string{"username": citizen.idNumber, "password": crashPassword}, &natTok); code != 200 {
+		t.Fatalf("token at the national portal: %d", code)
+	}
+	var mine struct {
+		Dossiers []struct {
+			Code   string `json:"code"`
+			Status string `json:"status"`
+			Origin string `json:"origin"`
+		} `json:"dossiers"`
+	}
+	if code := apiJSON(t, hc, "GET", nat.base+"/api/v1/dossiers", natTok.AccessToken, nil, &mine); code != 200 || len(mine.Dossiers) != 3 {
+		t.Fatalf("my dossiers at the national portal: %d %+v", code, mine)
+	}
+	for _, d := range mine.Dossiers {
+		if d.Origin != "ha-noi" || (d.Code != first && d.Code != second && d.Code != third) {
+			t.Errorf("my dossiers at the national portal: %+v", d)
+		}
+	}
+
 	// A citizen with an account at the national portal signs in at the
 	// province through it, with a real browser's redirects and cookies: the
 	// province makes the account from the national portal's ID token.
