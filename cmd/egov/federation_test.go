@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/egov-vn/egov/store/storetest"
 )
 
 const (
@@ -96,27 +98,41 @@ func TestFederationTwoProcesses(t *testing.T) {
 		t.Skip("federation test: builds and runs two egov processes; skipped with -short")
 	}
 	bin := buildEgov(t)
+	t.Run("sqlite", func(t *testing.T) { federationTwoProcesses(t, bin, "", "") })
+	t.Run("postgres", func(t *testing.T) {
+		federationTwoProcesses(t, bin, storetest.PostgresURL(t), storetest.PostgresURL(t))
+	})
+}
+
+// federationTwoProcesses is the test on the databases natDB and provDB:
+// PostgreSQL URLs, or empty for SQLite files in the data directories.
+func federationTwoProcesses(t *testing.T, bin, natDB, provDB string) {
 	natDir, provDir := filepath.Join(t.TempDir(), "national"), filepath.Join(t.TempDir(), "province")
+	natData, provData := []string{"--data=" + natDir}, []string{"--data=" + provDir}
+	if natDB != "" {
+		natData, provData = append(natData, "--db="+natDB), append(provData, "--db="+provDB)
+	}
+	with := func(data []string, args ...string) []string { return append(args, data...) }
 	natAddr, provAddr := freeAddr(t), freeAddr(t)
 	natURL, provURL := "http://"+natAddr, "http://"+provAddr
 
 	// The national portal: its catalog, and the province registered as a
 	// connected system speaking for Hà Nội.
-	egovCmd(t, bin, "", "demo", "--data="+natDir)
+	egovCmd(t, bin, "", with(natData, "demo")...)
 	var reg struct {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 	}
-	out := egovCmd(t, bin, "", "federation", "add-system", "--data="+natDir, "--id=ha-noi",
-		"--name=Hệ thống thông tin một cửa điện tử Hà Nội", "--agencies="+fedProvince)
+	out := egovCmd(t, bin, "", with(natData, "federation", "add-system", "--id=ha-noi",
+		"--name=Hệ thống thông tin một cửa điện tử Hà Nội", "--agencies="+fedProvince)...)
 	if err := json.Unmarshal(out, &reg); err != nil || reg.ClientID == "" || reg.ClientSecret == "" {
 		t.Fatalf("add-system: %v %s", err, out)
 	}
 	// The province: its catalog and an official of the commune who does
 	// every step.
-	egovCmd(t, bin, "", "demo", "--data="+provDir)
-	egovCmd(t, bin, fedPassword+"\n", "official", "add", "--data="+provDir, "--agency="+fedCommune,
-		"--role=receiver,specialist,leader", "--username="+fedOfficial, "--name=Lê Thị Hoa")
+	egovCmd(t, bin, "", with(provData, "demo")...)
+	egovCmd(t, bin, fedPassword+"\n", with(provData, "official", "add", "--agency="+fedCommune,
+		"--role=receiver,specialist,leader", "--username="+fedOfficial, "--name=Lê Thị Hoa")...)
 
 	// The province's portal signs its citizens in through the national
 	// instance's OpenID provider.
@@ -125,18 +141,18 @@ func TestFederationTwoProcesses(t *testing.T) {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 	}
-	out = egovCmd(t, bin, "", "oidc", "add-client", "--data="+natDir, "--public-url="+natURL, "--name=Cổng dịch vụ công Hà Nội",
-		"--redirect-uri="+provURL+"/dang-nhap/vneid/callback")
+	out = egovCmd(t, bin, "", with(natData, "oidc", "add-client", "--public-url="+natURL, "--name=Cổng dịch vụ công Hà Nội",
+		"--redirect-uri="+provURL+"/dang-nhap/vneid/callback")...)
 	if err := json.Unmarshal(out, &sso); err != nil || sso.ClientID == "" || sso.Issuer != natURL+"/oidc" {
 		t.Fatalf("oidc add-client: %v %s", err, out)
 	}
 
-	natArgs := []string{"--demo", "--addr=" + natAddr, "--public-url=" + natURL, "--oidc-provider"}
+	natArgs := with(natData, "--demo", "--addr="+natAddr, "--public-url="+natURL, "--oidc-provider")
 	nat := startServer(t, bin, natDir, natArgs...)
 	prov := startServerEnv(t, bin, provDir, []string{"EGOV_NATIONAL_CLIENT_SECRET=" + reg.ClientSecret, "EGOV_OIDC_CLIENT_SECRET=" + sso.ClientSecret},
-		"--demo", "--addr="+provAddr, "--public-url="+provURL, "--national-url="+natURL,
-		"--national-client-id="+reg.ClientID, "--national-retry-max=1s",
-		"--oidc-issuer="+sso.Issuer, "--oidc-client-id="+sso.ClientID)
+		with(provData, "--demo", "--addr="+provAddr, "--public-url="+provURL, "--national-url="+natURL,
+			"--national-client-id="+reg.ClientID, "--national-retry-max=1s",
+			"--oidc-issuer="+sso.Issuer, "--oidc-client-id="+sso.ClientID)...)
 
 	hc := &http.Client{Timeout: 30 * time.Second}
 	defer hc.CloseIdleConnections()
