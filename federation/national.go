@@ -167,10 +167,18 @@ func (s *Service) accept(ctx context.Context, system string, p Push, ip string) 
 				d.Code, system, agency, d.ProcedureCode, d.Status, d.ApplicantID, seq, string(record), now); err != nil {
 				return fmt.Errorf("dossier %s: %w", d.Code, err)
 			}
-		} else if _, err := tx.ExecContext(ctx, `UPDATE federated_dossiers SET procedure_code = $1, status = $2, applicant_id_number = $3,
+		} else {
+			res, err := tx.ExecContext(ctx, `UPDATE federated_dossiers SET procedure_code = $1, status = $2, applicant_id_number = $3,
 				seq = $4, record = $5, updated_at = $6 WHERE code = $7 AND seq = $8`,
-			d.ProcedureCode, d.Status, d.ApplicantID, seq, string(record), now, d.Code, stored); err != nil {
-			return fmt.Errorf("dossier %s: %w", d.Code, err)
+				d.ProcedureCode, d.Status, d.ApplicantID, seq, string(record), now, d.Code, stored)
+			if err != nil {
+				return fmt.Errorf("dossier %s: %w", d.Code, err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				// Another push of the dossier committed meanwhile: this one
+				// fails whole, and its sender tries again.
+				return fmt.Errorf("dossier %s: pushed twice at once (%d rows, %v)", d.Code, n, err)
+			}
 		}
 		for _, e := range p.Progress {
 			if e.Seq <= stored {

@@ -84,6 +84,9 @@ func (w *pushWorker) Work(ctx context.Context, _ *river.Job[PushArgs]) error {
 	return err
 }
 
+// outboxKeep is how long delivered pushes stay in the outbox.
+const outboxKeep = 30 * 24 * time.Hour
+
 // errTransient is a failure that a later attempt may not meet: the national
 // portal down, unreachable or failing.
 var errTransient = errors.New("national portal unavailable")
@@ -107,6 +110,12 @@ func (s *Service) Push(ctx context.Context) (int, error) {
 		err := s.db.QueryRowContext(ctx, `SELECT id, dossier_code, seq, body FROM federation_outbox WHERE state = 'pending' ORDER BY id LIMIT 1`).
 			Scan(&id, &code, &seq, &body)
 		if errors.Is(err, sql.ErrNoRows) {
+			// Delivered pushes are kept a while, for operators to see what
+			// went; then the outbox forgets them.
+			if _, err := s.db.ExecContext(ctx, `DELETE FROM federation_outbox WHERE state = 'delivered' AND sent_at < $1`,
+				s.now().Add(-outboxKeep)); err != nil {
+				s.log.WarnContext(ctx, "federation: clearing the outbox", "err", err)
+			}
 			return sent, nil
 		}
 		if err != nil {

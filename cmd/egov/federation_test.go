@@ -282,6 +282,29 @@ func federationTwoProcesses(t *testing.T, bin, natDB, provDB string) {
 		}
 	}
 
+	// The same on the pages, without JavaScript: "my dossiers" links each
+	// to its public tracking, which shows its steps.
+	pjar, _ := cookiejar.New(nil)
+	pages := &http.Client{Jar: pjar, Timeout: 30 * time.Second}
+	res, err := pages.PostForm(nat.base+"/dang-nhap", url.Values{"username": {citizen.idNumber}, "password": {crashPassword}, "next": {"/ho-so"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Request.URL.Path != "/ho-so" || !strings.Contains(string(page), `href="/tra-cuu?ma=`+first+`"`) {
+		t.Fatalf("my dossiers page at the national portal: %s (%d):\n%s", res.Request.URL, res.StatusCode, page)
+	}
+	res, err = hc.Get(nat.base + "/tra-cuu?ma=" + first) // anyone, signed in or not
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), first) || strings.Contains(string(page), "Nguyễn Văn An") {
+		t.Fatalf("tracking page at the national portal (%d):\n%s", res.StatusCode, page)
+	}
+
 	// A citizen with an account at the national portal signs in at the
 	// province through it, with a real browser's redirects and cookies: the
 	// province makes the account from the national portal's ID token.
@@ -295,11 +318,11 @@ func federationTwoProcesses(t *testing.T, bin, natDB, provDB string) {
 		t.Fatal(err)
 	}
 	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	res, err := browser.Get(prov.base + "/dang-nhap/vneid")
+	res, err = browser.Get(prov.base + "/dang-nhap/vneid")
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(res.Body)
+	page, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != 200 || res.Request.URL.Host != natAddr || res.Request.URL.Path != "/dang-nhap" {
 		t.Fatalf("single sign-on from the province ended at %s (%d), want the national sign-in page:\n%s", res.Request.URL, res.StatusCode, page)
