@@ -379,6 +379,7 @@ func TestAuthorizationTable(t *testing.T) {
 			// registry is the system administrator's.
 			{route: "POST /api/v1/federation/token", path: "/api/v1/federation/token", all: 400},
 			{route: "POST /api/v1/federation/dossiers", path: "/api/v1/federation/dossiers", body: `{}`, all: 401},
+			{route: "GET /api/v1/statistics/dossiers", path: "/api/v1/statistics/dossiers?agency=" + agencyX, all: 200},
 			{route: "GET /api/v1/federation/catalog", path: "/api/v1/federation/catalog", all: 401},
 			{route: "GET /api/v1/federation/dossiers/{code}", path: "/api/v1/federation/dossiers/" + agencyX + "-261128-0001", all: 401},
 			{route: "GET /api/v1/federation/systems/{id}", path: "/api/v1/federation/systems/ha-noi", all: 403,

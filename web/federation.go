@@ -155,3 +155,26 @@ func (s *Server) apiFederationCatalog() http.Handler {
 		}
 	})
 }
+
+// apiDossierStatistics is open data: counts of the dossiers of an agency
+// and those below it (or of all), those of the connected systems included.
+func (s *Server) apiDossierStatistics() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agency := strings.TrimSpace(r.URL.Query().Get("agency"))
+		if agency != "" {
+			if _, err := s.cfg.Catalog.Agency(r.Context(), agency); errors.Is(err, egov.ErrNotFound) {
+				s.fail(w, r, egov.FieldErrors{"agency": "Không có cơ quan mã «" + agency + "» trong danh mục cơ quan; bỏ trống để xem số liệu của mọi cơ quan."})
+				return
+			} else if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		st, err := s.cfg.Dossiers.Statistics(r.Context(), agency)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, st)
+	})
+}

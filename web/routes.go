@@ -58,6 +58,7 @@ func addRoutes(mux *routeTable, s *Server) {
 	}
 	if s.cfg.Dossiers != nil && s.cfg.Identity != nil {
 		mux.Handle("GET /api/v1/tracking/{code}", s.apiTracking())
+		mux.Handle("GET /api/v1/statistics/dossiers", s.apiDossierStatistics())
 		mux.Handle("POST /api/v1/documents", s.apiUploadDocument())
 		mux.Handle("GET /api/v1/documents", s.apiDocuments())
 		mux.Handle("GET /api/v1/documents/{id}", s.apiDocument())

@@ -255,6 +255,24 @@ func federationTwoProcesses(t *testing.T, bin, natDB, provDB string) {
 		t.Errorf("the province had pushes refused:\n%s", logs)
 	}
 
+	// The statistics of Hà Nội at the national portal count the
+	// province's dossiers as the province does.
+	var natStats, provStats map[string]any
+	if code := apiJSON(t, hc, "GET", nat.base+"/api/v1/statistics/dossiers?agency="+fedProvince, "", nil, &natStats); code != 200 {
+		t.Fatalf("statistics at the national portal: %d", code)
+	}
+	if code := apiJSON(t, hc, "GET", prov.base+"/api/v1/statistics/dossiers?agency="+fedProvince, "", nil, &provStats); code != 200 {
+		t.Fatalf("statistics at the province: %d", code)
+	}
+	if natStats["federated"] != 3.0 || provStats["federated"] != 0.0 || natStats["total"] != 3.0 || natStats["finished"] != 2.0 {
+		t.Errorf("statistics: national %v, province %v", natStats, provStats)
+	}
+	delete(natStats, "federated")
+	delete(provStats, "federated")
+	if !reflect.DeepEqual(natStats, provStats) {
+		t.Errorf("statistics differ:\nnational %v\nprovince %v", natStats, provStats)
+	}
+
 	// The citizen's "my dossiers" at the national portal lists the
 	// dossiers filed at the province.
 	if code := apiJSON(t, hc, "POST", nat.base+"/api/v1/accounts", "", reg2, nil); code != http.StatusCreated {
