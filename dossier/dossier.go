@@ -175,6 +175,9 @@ type Dossier struct {
 	// PaidAt is when the gateway confirmed the payment of Fee.
 	PaidAt  *time.Time `json:"paid_at,omitempty"`
 	History []Event    `json:"history,omitempty"`
+	// Origin is, at a national instance, the connected system that pushed
+	// the dossier (see Config.Federated); empty for the instance's own.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Ref is how URLs name a dossier: its code once submitted, its number while

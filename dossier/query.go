@@ -2,7 +2,9 @@ package dossier
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +80,28 @@ func (s *Service) Mine(ctx context.Context, actor *identity.Account, f ListFilte
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("my dossiers: %w", err)
+	}
+	if s.cfg.Federated != nil && f.Offset == 0 && actor.Kind != identity.KindOfficial {
+		// At a national portal, the dossiers the connected systems pushed
+		// for the same ID number (or tax code) are the person's too. They
+		// join the first page, the latest change first.
+		fed, err := s.cfg.Federated.Mine(ctx, actor.Username, f.Limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range fed {
+			if f.Status == "" || d.Status == f.Status {
+				out = append(out, d)
+			}
+		}
+		slices.SortStableFunc(out, func(a, b Dossier) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+		if len(out) > f.Limit {
+			out = out[:f.Limit]
+		}
+	}
+	return out, nil
 }
 
 // Timeliness says whether d keeps its appointment: "on_time" or "overdue"
@@ -120,6 +143,10 @@ func (s *Service) Track(ctx context.Context, code string) (Tracking, error) {
 	}
 	id, err := lookupRef(ctx, s.db, code)
 	if err != nil || !strings.Contains(code, "-") {
+		if s.cfg.Federated != nil && strings.Contains(code, "-") && errors.Is(err, egov.ErrNotFound) {
+			// A dossier of a system connected to this national portal.
+			return s.cfg.Federated.Track(ctx, code, s.now())
+		}
 		return Tracking{}, fmt.Errorf("dossier %q: %w", code, egov.ErrNotFound)
 	}
 	d, err := s.load(ctx, s.db, id)

@@ -65,6 +65,32 @@ type Config struct {
 	// Axis carries transfers between agencies over the document
 	// interconnection axis; nil keeps them inside egov.
 	Axis Axis
+	// National reports every change of a dossier to the national portal;
+	// nil reports nothing.
+	National National
+	// Federated holds the dossiers that connected systems pushed to this
+	// instance as a national portal, for tracking and "my dossiers"; nil
+	// when it is none.
+	Federated Federated
+}
+
+// National is the national portal as a provincial instance reports to it
+// (package federation): SyncTx writes, in the transaction of a change of d,
+// what the portal must be told of it. history is d's whole history, the
+// change's entry last.
+type National interface {
+	SyncTx(ctx context.Context, tx *sql.Tx, d *Dossier, history []Event) error
+}
+
+// Federated is what a national instance keeps of the dossiers of the
+// systems connected to it (package federation).
+type Federated interface {
+	Track(ctx context.Context, code string, now time.Time) (Tracking, error)
+	Mine(ctx context.Context, idNumber string, limit int) ([]Dossier, error)
+	// Each calls fn for every federated dossier, for the statistics: the
+	// dossier with its status, agency and dates only, and its national
+	// status code as pushed.
+	Each(ctx context.Context, fn func(d *Dossier, national int)) error
 }
 
 func (c *Config) defaults() {
@@ -208,6 +234,17 @@ func (s *Service) writeHistory(ctx context.Context, tx *sql.Tx, d *Dossier, e ev
 	}
 	d.History = append(d.History, Event{At: d.UpdatedAt, ActorName: name, ActorRole: e.role, Action: e.action,
 		FromStatus: e.from, ToStatus: to, Step: step, Comment: e.comment, Details: e.details})
+	if s.cfg.National != nil && d.Code != "" {
+		// The history as the transaction sees it, not d.History: some
+		// changes load the dossier without it.
+		h, err := history(ctx, tx, d.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.cfg.National.SyncTx(ctx, tx, d, h); err != nil {
+			return fmt.Errorf("report of dossier %s to the national portal: %w", d.Ref(), err)
+		}
+	}
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
 )
 
@@ -118,7 +119,10 @@ func personMessage(err error) string {
 	var ve *identity.ValidationError
 	var ce *cabinet.Error
 	var xe *exchange.Error
+	var fe *federation.Error
 	switch {
+	case errors.As(err, &fe):
+		return fe.Msg
 	case errors.As(err, &xe):
 		return xe.Msg
 	case errors.As(err, &ce):

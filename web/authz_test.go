@@ -23,7 +23,9 @@ import (
 	"github.com/egov-vn/egov/cabinet"
 	"github.com/egov-vn/egov/dossier"
 	edx "github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidcop"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/payment"
 	"github.com/egov-vn/egov/store"
@@ -114,8 +116,13 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		t.Fatal(err)
 	}
 	cab := cabinet.NewService(db, queue, cabinetFiles, cabinet.Config{PublicURL: "https://dichvucong.example.vn"}, nil)
+	idp, err := oidcop.New(ctx, db, id, oidcop.Config{Issuer: origin + oidcop.Prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: id, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis})
+		Registry: prometheus.NewRegistry(), PaymentSandbox: sandbox, Exchange: axis, Federation: federation.NewService(db, nil, federation.Config{}, nil),
+		OIDCProvider: idp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,6 +387,19 @@ func TestAuthorizationTable(t *testing.T) {
 				except: map[string]int{anonymous: 401, sysAdmin: 404}},
 			{route: "DELETE /api/v1/exchange/clients/{id}", path: "/api/v1/exchange/clients/edx-nobody", all: 403,
 				except: map[string]int{anonymous: 401, sysAdmin: 404}},
+			// Federation: connected systems by their own tokens only; the
+			// registry is the system administrator's.
+			{route: "POST /api/v1/federation/token", path: "/api/v1/federation/token", all: 400},
+			{route: "POST /api/v1/federation/dossiers", path: "/api/v1/federation/dossiers", body: `{}`, all: 401},
+			{route: "GET /api/v1/statistics/dossiers", path: "/api/v1/statistics/dossiers?agency=" + agencyX, all: 200},
+			{route: "GET /api/v1/federation/catalog", path: "/api/v1/federation/catalog", all: 401},
+			{route: "GET /api/v1/federation/dossiers/{code}", path: "/api/v1/federation/dossiers/" + agencyX + "-261128-0001", all: 401},
+			{route: "GET /api/v1/federation/systems/{id}", path: "/api/v1/federation/systems/ha-noi", all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 404}},
+			{route: "PUT /api/v1/federation/systems/{id}", path: "/api/v1/federation/systems/ha-noi", body: `{"name":"Một cửa Hà Nội","agencies":["000.00.00.H26"]}`, all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 200}},
+			{route: "POST /api/v1/federation/systems/{id}/clients", path: "/api/v1/federation/systems/nobody/clients", body: `{}`, all: 403,
+				except: map[string]int{anonymous: 401, sysAdmin: 404}},
 			// Payments: the birth registration has no fee, so its applicant
 			// is told there is nothing to pay; the IPN answers every caller
 			// in the gateway's protocol (here: bad checksum).
@@ -477,6 +497,13 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "POST /dang-nhap", path: "/dang-nhap", body: "username=nobody{who}&password=wrong+password", all: 401},
 			{route: "GET /dang-nhap/vneid", path: "/dang-nhap/vneid", all: 404}, // no provider configured here
 			{route: "GET /dang-nhap/vneid/callback", path: "/dang-nhap/vneid/callback", all: 404},
+			// This instance as the OpenID provider of connected portals:
+			// its endpoints are public (the token endpoint authenticates
+			// the portal); only citizens go on from its login page.
+			{route: "GET /oidc/", path: "/oidc/.well-known/openid-configuration", all: 200},
+			{route: "POST /oidc/", path: "/oidc/oauth/token", all: 400},
+			{route: "GET /dang-nhap/oidc", path: "/dang-nhap/oidc?id=nothing", all: 403,
+				except: map[string]int{anonymous: 303, citizenA: 404, citizenB: 404}},
 			{route: "GET /xac-thuc-email", path: "/xac-thuc-email?token=abc", all: 200},
 			{route: "POST /xac-thuc-email", path: "/xac-thuc-email", body: "token=abc", all: 400},
 			{route: "GET /quen-mat-khau", path: "/quen-mat-khau", all: 200},

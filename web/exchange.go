@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -22,13 +23,19 @@ import (
 // members, certificates and clients.
 
 // apiExchangeToken is OAuth2's token endpoint for the client credentials
-// grant (RFC 6749 section 4.4): client_secret_basic or client_secret_post,
-// answered, errors included, in RFC 6749's JSON.
+// grant of the axis's members.
 func (s *Server) apiExchangeToken() http.Handler {
+	return s.clientCredentialsToken("egov exchange", s.cfg.Exchange.IssueToken, exchange.ErrBadClient)
+}
+
+// clientCredentialsToken is an OAuth2 token endpoint for the client
+// credentials grant (RFC 6749 section 4.4): client_secret_basic or
+// client_secret_post, answered, errors included, in RFC 6749's JSON.
+func (s *Server) clientCredentialsToken(realm string, issue func(ctx context.Context, id, secret string) (string, time.Duration, error), badClient error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		oauthError := func(status int, code, description string) {
 			if status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Basic realm="egov exchange"`)
+				w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
 			}
 			encode(w, status, map[string]string{"error": code, "error_description": description})
 		}
@@ -50,8 +57,8 @@ func (s *Server) apiExchangeToken() http.Handler {
 		if !ok {
 			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 		}
-		token, lifetime, err := s.cfg.Exchange.IssueToken(r.Context(), id, secret)
-		if errors.Is(err, exchange.ErrBadClient) {
+		token, lifetime, err := issue(r.Context(), id, secret)
+		if errors.Is(err, badClient) {
 			oauthError(http.StatusUnauthorized, "invalid_client", "Unknown client, wrong secret, or a revoked client.")
 			return
 		}

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/egov-vn/egov/identity/oidcop"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -69,6 +71,7 @@ func addRoutes(mux *routeTable, s *Server) {
 	}
 	if s.cfg.Dossiers != nil && s.cfg.Identity != nil {
 		mux.Handle("GET /api/v1/tracking/{code}", s.apiTracking())
+		mux.Handle("GET /api/v1/statistics/dossiers", s.apiDossierStatistics())
 		mux.Handle("POST /api/v1/documents", s.apiUploadDocument())
 		mux.Handle("GET /api/v1/documents", s.apiDocuments())
 		mux.Handle("GET /api/v1/documents/{id}", s.apiDocument())
@@ -136,6 +139,17 @@ func addRoutes(mux *routeTable, s *Server) {
 			mux.Handle("GET /lien-thong/{id}/xml", s.pageExchangeXML())
 		}
 	}
+	if s.cfg.Federation != nil {
+		mux.Handle("POST /api/v1/federation/token", s.apiFederationToken())
+		mux.Handle("POST /api/v1/federation/dossiers", s.apiFederationPush())
+		mux.Handle("GET /api/v1/federation/dossiers/{code}", s.apiFederationDossier())
+		mux.Handle("GET /api/v1/federation/catalog", s.apiFederationCatalog())
+		if s.cfg.Identity != nil {
+			mux.Handle("GET /api/v1/federation/systems/{id}", s.apiFederationSystem())
+			mux.Handle("PUT /api/v1/federation/systems/{id}", s.apiFederationSaveSystem())
+			mux.Handle("POST /api/v1/federation/systems/{id}/clients", s.apiFederationAddClient())
+		}
+	}
 	mux.Handle("/api/", s.apiNotFound())
 	if s.cfg.PaymentSandbox != nil {
 		mux.Handle("GET /sandbox/vnpay/", s.cfg.PaymentSandbox)
@@ -160,6 +174,12 @@ func addRoutes(mux *routeTable, s *Server) {
 		mux.Handle("POST /dang-xuat", s.pageSignOut())
 		mux.Handle("GET /dang-nhap/vneid", s.pageOIDCStart())
 		mux.Handle("GET /dang-nhap/vneid/callback", s.pageOIDCCallback())
+		if s.cfg.OIDCProvider != nil {
+			// This instance as the OpenID provider of the connected portals.
+			mux.Handle("GET "+oidcop.Prefix+"/", s.cfg.OIDCProvider.Handler())
+			mux.Handle("POST "+oidcop.Prefix+"/", s.cfg.OIDCProvider.Handler())
+			mux.Handle("GET "+oidcop.LoginPath, s.pageOIDCContinue())
+		}
 		mux.Handle("GET /xac-thuc-email", s.pageVerifyEmail())
 		mux.Handle("POST /xac-thuc-email", s.pageVerifyEmail())
 		mux.Handle("GET /quen-mat-khau", s.pageForgotPassword())

@@ -18,7 +18,9 @@ import (
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidcop"
 	"github.com/egov-vn/egov/report"
 	"github.com/egov-vn/egov/store"
 )
@@ -33,6 +35,12 @@ type Config struct {
 	Calendar *calendar.Service // working days; nil serves no calendar routes
 	Cabinet  *cabinet.Service  // e-Cabinet; nil serves no e-Cabinet routes
 	Exchange *exchange.Service // the document interconnection axis; nil serves none of its routes
+	// Federation is the registry and store of the systems connected to
+	// this instance as a national portal; nil serves none of its routes.
+	Federation *federation.Service
+	// OIDCProvider is this instance's OpenID Connect provider for the
+	// connected portals; nil serves none.
+	OIDCProvider *oidcop.Provider
 	// PaymentSandbox is the demo payment gateway, served under
 	// /sandbox/vnpay/; nil serves none.
 	PaymentSandbox http.Handler

@@ -26,6 +26,7 @@ import (
 	"github.com/egov-vn/egov/demo"
 	"github.com/egov-vn/egov/dossier"
 	edx "github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/store"
@@ -76,7 +77,8 @@ func newServer(t testing.TB, db *store.DB, logs io.Writer) (*web.Server, *httpte
 	}
 	cab := cabinet.NewService(db, nil, cabinetFiles, cabinet.Config{}, nil)
 	srv, err := web.NewServer(web.Config{DB: db, Catalog: cat, Identity: ids, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Exchange: edx.NewService(db, nil, edx.Config{}, nil), Logger: log, Registry: prometheus.NewRegistry()})
+		Exchange: edx.NewService(db, nil, edx.Config{}, nil), Federation: federation.NewService(db, nil, federation.Config{}, nil),
+		Logger: log, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}

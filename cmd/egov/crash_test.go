@@ -109,11 +109,18 @@ func buildEgov(t *testing.T) string {
 // interface, and waits until it is ready.
 func startServer(t *testing.T, bin, dataDir string, extra ...string) *crashServer {
 	t.Helper()
+	return startServerEnv(t, bin, dataDir, nil, extra...)
+}
+
+// startServerEnv is startServer with environment variables of the test's
+// own (secrets that have no flag).
+func startServerEnv(t *testing.T, bin, dataDir string, env []string, extra ...string) *crashServer {
+	t.Helper()
 	args := append([]string{"serve", "--addr=127.0.0.1:0", "--data=" + dataDir}, extra...)
 	s := &crashServer{cmd: exec.Command(bin, args...), logs: &lineLog{addr: make(chan string, 1)}, exited: make(chan struct{})}
 	// Only what the test sets: no EGOV_* of the environment running the
 	// tests (a PostgreSQL URL, say) may change where the data goes.
-	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
+	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}, env...)
 	s.cmd.Stdout = io.Discard
 	s.cmd.Stderr = s.logs
 	if err := s.cmd.Start(); err != nil {

@@ -60,6 +60,10 @@ Usage:
                                  sign a document and send it over the document axis
   egov exchange receive --out DIR --from CODE [--key KEY.pem --cert CERT.pem] [flags]
                                  write the inbox's messages to DIR, with receipts
+  egov federation add-system --id ID --name NAME --agencies CODE[,CODE...] [--procedures CODE,...] [flags]
+                                 register a one-stop system connected to this national instance
+  egov oidc add-client --name NAME --redirect-uri URL[,URL...] [flags]
+                                 register a portal that signs citizens in through this instance
   egov version
 
 Run "egov COMMAND -h" for the flags of a command.`
@@ -99,6 +103,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdReport(ctx, args[1:], stdout, stderr)
 	case "exchange":
 		return cmdExchange(ctx, args[1:], stdout, stderr)
+	case "federation":
+		return cmdFederation(ctx, args[1:], stdout, stderr)
+	case "oidc":
+		return cmdOIDC(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "egov", version)
 		return nil

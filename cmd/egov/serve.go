@@ -22,7 +22,9 @@ import (
 	"github.com/egov-vn/egov/demo"
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/exchange"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/identity/oidcop"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/notify"
 	"github.com/egov-vn/egov/payment"
@@ -52,6 +54,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	xkey := fs.String("exchange-key", env("EGOV_EXCHANGE_KEY", ""), "private key (PEM) egov signs with for the agencies whose back office it runs, e.g. transfers of dossiers; empty: transfers stay inside egov (EGOV_EXCHANGE_KEY)")
 	xcert := fs.String("exchange-cert", env("EGOV_EXCHANGE_CERT", ""), "certificate (PEM) of --exchange-key, to register for each such agency on the axis (EGOV_EXCHANGE_CERT)")
 	fs.DurationVar(&xcfg.GiveUpAfter, "exchange-give-up", envDuration("EGOV_EXCHANGE_GIVE_UP", 72*time.Hour), "how long a push to a member's endpoint is retried (EGOV_EXCHANGE_GIVE_UP)")
+	oidcProvider := fs.Bool("oidc-provider", envBool("EGOV_OIDC_PROVIDER"), "act as the OpenID Connect provider of the connected portals, at <public URL>/oidc (EGOV_OIDC_PROVIDER)")
+	var nf nationalFlags
+	addNationalFlags(fs, &nf)
 	fs.StringVar(&oidcCfg.IDNumberClaim, "oidc-id-claim", env("EGOV_OIDC_ID_CLAIM", "id_number"), "claim that carries the personal identification number (EGOV_OIDC_ID_CLAIM)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -68,6 +73,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		xcfg.Key, xcfg.Certificate = k.key, k.cert
+	}
+	fcfg, err := nf.config()
+	if err != nil {
+		return err
 	}
 	level, err := parseLevel(cfg.logLevel)
 	if err != nil {
@@ -146,6 +155,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	axis := exchange.NewService(db, inserter, xcfg, log)
 	dcfg.Axis = axis
+	fed := federation.NewService(db, inserter, fcfg, log)
+	dcfg.Federated = fed
+	if fed.Reporting() {
+		dcfg.National = fed
+		log.InfoContext(ctx, "reporting every dossier change to the national portal", "national_url", fcfg.NationalURL)
+	}
 	dossiers := dossier.NewService(db, inserter, cat, blobs, cal, dcfg, log)
 
 	jcfg := jobs.Config{Logger: log, Workers: river.NewWorkers()}
@@ -163,6 +178,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.InfoContext(ctx, "demo documents loaded on the document axis", "new_messages", n)
 	}
 	axis.AddWorkers(&jcfg)
+	fed.AddWorkers(&jcfg)
+	fed.AddCatalogSync(&jcfg, cat, 24*time.Hour)
 	cab := cabinet.NewService(db, inserter, blobs, cabinet.Config{PublicURL: *publicURL}, log)
 	cab.AddReminders(&jcfg, time.Hour)
 	queue, err := jobs.New(db, jcfg)
@@ -177,12 +194,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
+	var idp *oidcop.Provider
+	if *oidcProvider {
+		if idp, err = oidcop.New(ctx, db, ids, oidcop.Config{Issuer: strings.TrimRight(*publicURL, "/") + oidcop.Prefix, Logger: log}); err != nil {
+			return err
+		}
+		log.InfoContext(ctx, "OpenID Connect provider of the connected portals", "issuer", idp.Issuer())
+	}
 	if err := queue.Start(ctx); err != nil {
 		return err
 	}
 
 	wcfg := web.Config{DB: db, Catalog: cat, Identity: ids, OIDC: sso, Dossiers: dossiers, Calendar: cal, Cabinet: cab,
-		Exchange: axis, Logger: log, Registry: reg, Version: version}
+		Exchange: axis, Federation: fed, OIDCProvider: idp, Logger: log, Registry: reg, Version: version}
 	if sandbox != nil {
 		wcfg.PaymentSandbox = sandbox
 	}

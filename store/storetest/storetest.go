@@ -49,6 +49,21 @@ func SQLite(t testing.TB, extra ...func(*store.DB) func(context.Context) error) 
 // skipped with the reason printed; with it, a failure to connect fails.
 func Postgres(t testing.TB, extra ...func(*store.DB) func(context.Context) error) *store.DB {
 	t.Helper()
+	db, err := store.Open(context.Background(), PostgresURL(t), "")
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	migrate(t, db, extra)
+	return db
+}
+
+// PostgresURL returns the URL of an empty PostgreSQL database, a schema of
+// its own dropped when the test ends, for a process that migrates it
+// itself (an egov child process). Without EGOV_TEST_POSTGRES_URL the test
+// is skipped with the reason printed.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv(PostgresURLEnv)
 	if base == "" {
 		t.Skipf("PostgreSQL tests skipped: set %s (for example postgres://postgres@127.0.0.1:5432/test?sslmode=disable); .ci/run sets it", PostgresURLEnv)
@@ -83,13 +98,7 @@ func Postgres(t testing.TB, extra ...func(*store.DB) func(context.Context) error
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String(), "")
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	migrate(t, db, extra)
-	return db
+	return u.String()
 }
 
 func migrate(t testing.TB, db *store.DB, extra []func(*store.DB) func(context.Context) error) {
