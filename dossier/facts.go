@@ -9,8 +9,8 @@ import (
 	"github.com/egov-vn/egov/report"
 )
 
-// stage is how the figures count a dossier in status st.
-func stage(st Status) report.Stage {
+// StageOf is how the figures count a dossier in status st.
+func StageOf(st Status) report.Stage {
 	switch st {
 	case StatusSubmitted:
 		return report.StageWaiting
@@ -31,7 +31,7 @@ func stage(st Status) report.Stage {
 // facts are what d contributes to the figures.
 func facts(d *Dossier) *report.Facts {
 	f := &report.Facts{Agency: d.AgencyCode, Field: d.FieldCode, Procedure: d.ProcedureCode,
-		Channel: string(d.Channel), Stage: stage(d.Status), ReceivedAt: d.ReceivedAt, DueAt: d.DueAt,
+		Channel: string(d.Channel), Stage: StageOf(d.Status), ReceivedAt: d.ReceivedAt, DueAt: d.DueAt,
 		FinishedAt: d.FinishedAt, ApologyAt: d.ApologyAt, FeeOnline: d.Fee != nil && d.Fee.Total > 0,
 		PaidAt: d.PaidAt, DigitalResult: d.ResultDocument != nil}
 	if d.Rating != nil {
@@ -55,7 +55,7 @@ func scanFacts(row interface{ Scan(...any) error }) (*report.Facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Stage = stage(st)
+	f.Stage = StageOf(st)
 	f.ReceivedAt, f.DueAt, f.FinishedAt, f.ApologyAt = received.ptr(), due.ptr(), finished.ptr(), apology.ptr()
 	f.RatedAt, f.PaidAt, f.FeeOnline = rated.ptr(), paid.ptr(), fee > 0
 	return &f, nil

@@ -32,6 +32,7 @@ import (
 
 	"github.com/egov-vn/egov/audit"
 	"github.com/egov-vn/egov/jobs"
+	"github.com/egov-vn/egov/report"
 	"github.com/egov-vn/egov/store"
 )
 
@@ -83,6 +84,9 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	creds *clientcredentials.Config // nil when not reporting to a national portal
+	// figures count the pushed dossiers in the national instance's
+	// reports.
+	figures *report.Recorder
 }
 
 // NewService returns the service over db. queue carries the pushes to the
@@ -92,7 +96,7 @@ func NewService(db *store.DB, queue *jobs.Queue, cfg Config, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{db: db, queue: queue, audit: audit.New(db), cfg: cfg, log: log}
+	s := &Service{db: db, queue: queue, audit: audit.New(db), cfg: cfg, log: log, figures: report.NewRecorder(db)}
 	if cfg.NationalURL != "" {
 		s.creds = &clientcredentials.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 			TokenURL: cfg.NationalURL + "/api/v1/federation/token", AuthStyle: oauth2.AuthStyleInHeader}

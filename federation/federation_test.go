@@ -18,6 +18,7 @@ import (
 	"github.com/egov-vn/egov/dossier"
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/report"
 	"github.com/egov-vn/egov/store"
 	"github.com/egov-vn/egov/store/storetest"
 )
@@ -60,6 +61,24 @@ func push(code string, n int) federation.Push {
 		p.Progress = append(p.Progress, federation.Progress{Seq: i + 1, Actor: "Cán bộ", At: federation.Time{Time: at("20261128080000").Add(time.Duration(i) * time.Hour)},
 			Status: status[i], Action: actions[i], Content: actions[i]})
 		p.Dossier.Status = status[i]
+	}
+	// The dates as the province fills them in: received with the second
+	// step, due two days later, finished with the fourth, returned with
+	// the fifth.
+	p.Dossier.Way = federation.WayOnline
+	step := func(i int) *federation.Time {
+		return &federation.Time{Time: at("20261128080000").Add(time.Duration(i) * time.Hour)}
+	}
+	if n >= 2 {
+		p.Dossier.ReceivedAt = step(1)
+		due := at("20261130170000")
+		p.Dossier.DueAt = &due
+	}
+	if n >= 4 {
+		p.Dossier.FinishedAt = step(3)
+	}
+	if n >= 5 {
+		p.Dossier.ReturnedAt = step(4)
 	}
 	return p
 }
@@ -172,6 +191,24 @@ func TestNationalStore(t *testing.T) {
 		mine, err := svc.Mine(ctx, "001090012345", 50)
 		if err != nil || len(mine) != 1 || mine[0].Code != code {
 			t.Fatalf("mine: %+v %v", mine, err)
+		}
+
+		// The pushed dossier counts in the national figures as if it were
+		// the instance's own: received online on 28 November, finished
+		// the same day, early against the 30th; kept up to date push by
+		// push, as a rebuild from the pushed dossiers finds.
+		var received, early, open int64
+		if err := db.QueryRowContext(ctx, `SELECT received_online, finished_early FROM report_figures
+			WHERE agency_code = 'VN' AND month = '2026-11' AND field_code = '' AND procedure_code = ''`).Scan(&received, &early); err != nil ||
+			received != 1 || early != 1 {
+			t.Errorf("national figures: received %d, early %d, %v", received, early, err)
+		}
+		if err := db.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM report_open WHERE agency_code = 'VN' AND field_code = ''`).Scan(&open); err != nil || open != 0 {
+			t.Errorf("open dossiers: %d %v", open, err)
+		}
+		diffs, err := report.Verify(ctx, db, report.Sources(dossier.EachFacts(db.DB), federation.EachFacts(db.DB)))
+		if err != nil || len(diffs) > 0 {
+			t.Errorf("figures differ from the pushed dossiers: %v %v", err, diffs)
 		}
 	})
 }

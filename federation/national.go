@@ -138,9 +138,9 @@ func (s *Service) accept(ctx context.Context, system string, p Push, ip string) 
 	seq := p.Seq()
 	out := Stored{Code: d.Code, Seq: seq}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var owner string
+		var owner, storedRecord string
 		stored := 0
-		err := tx.QueryRowContext(ctx, `SELECT system_id, seq FROM federated_dossiers WHERE code = $1`, d.Code).Scan(&owner, &stored)
+		err := tx.QueryRowContext(ctx, `SELECT system_id, seq, record FROM federated_dossiers WHERE code = $1`, d.Code).Scan(&owner, &stored, &storedRecord)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -193,6 +193,13 @@ func (s *Service) accept(ctx context.Context, system string, p Push, ip string) 
 				return fmt.Errorf("progress %d of %s: %w", e.Seq, d.Code, err)
 			}
 			out.Added++
+		}
+		before, err := storedFacts(storedRecord)
+		if err != nil {
+			return err
+		}
+		if err := s.figures.Record(ctx, tx, before, factsOf(d)); err != nil {
+			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Entry{Actor: "system:" + system, ActorIP: ip, Action: "federation.dossier_synced",
 			Subject: "dossier:" + d.Code, AgencyCode: agency, Details: map[string]any{"seq": seq, "status": d.Status, "added": out.Added}})

@@ -282,3 +282,16 @@ func (t tree) scopes(agency string) []string {
 	}
 	return out
 }
+
+// Sources is every dossier of each of sources, one after the other: the
+// platform's own and those pushed by connected systems.
+func Sources(sources ...Source) Source {
+	return func(ctx context.Context, fn func(*Facts) error) error {
+		for _, each := range sources {
+			if err := each(ctx, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -2,13 +2,21 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/egov-vn/egov/dossier"
+	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/report"
 )
+
+// allFacts is every dossier the figures count: the platform's own and,
+// on a national instance, those that connected systems pushed.
+func allFacts(db *sql.DB) report.Source {
+	return report.Sources(dossier.EachFacts(db), federation.EachFacts(db))
+}
 
 // cmdReport recomputes or checks the report figures, which every dossier
 // change keeps up to date: rebuild after the agency tree was reorganised
@@ -33,7 +41,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer db.Close()
 	if args[0] == "rebuild" {
-		st, err := report.Rebuild(ctx, db, dossier.EachFacts(db.DB))
+		st, err := report.Rebuild(ctx, db, allFacts(db.DB))
 		if err != nil {
 			return err
 		}
@@ -41,7 +49,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			st.Dossiers, st.Rows, st.Open, st.Took.Round(1e6))
 		return nil
 	}
-	diffs, err := report.Verify(ctx, db, dossier.EachFacts(db.DB))
+	diffs, err := report.Verify(ctx, db, allFacts(db.DB))
 	if err != nil {
 		return err
 	}
