@@ -256,7 +256,7 @@ func figureRecord(r report.Row) []string {
 	if v, ok := f.AverageRating(); ok {
 		avg = strconv.FormatFloat(v, 'f', 2, 64)
 	}
-	return []string{r.Key, r.Name, n(f.Received()), n(f.ReceivedOnline), n(f.ReceivedCounter), n(f.ReceivedAPI),
+	return []string{csvText(r.Key), csvText(r.Name), n(f.Received()), n(f.ReceivedOnline), n(f.ReceivedCounter), n(f.ReceivedAPI),
 		n(f.Finished()), n(f.Early), n(f.OnTime), n(f.Late), share(f.OnTimeRate()), n(f.Refused), n(f.Withdrawn),
 		n(f.OpenOnTime), n(f.Overdue), n(f.Paused), n(f.Waiting),
 		share(f.OnlineShare()), n(f.FeeDossiers), n(f.PaidOnline), share(f.PaidOnlineShare()),
@@ -468,13 +468,31 @@ func encodePublic(w http.ResponseWriter, v any) {
 	encode(w, http.StatusOK, v)
 }
 
+// csvText keeps a spreadsheet from reading a name as a formula (CSV
+// injection): a cell that starts with =, +, -, @, a tab or a carriage
+// return gets a leading apostrophe, as OWASP advises.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 func writePublicCSV(w http.ResponseWriter, name string, rows [][]string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write([]byte("\ufeff"))
 	cw := csv.NewWriter(w)
-	cw.WriteAll(rows)
+	for i, r := range rows {
+		if i > 0 {
+			for j := range r {
+				r[j] = csvText(r[j])
+			}
+		}
+		cw.Write(r)
+	}
+	cw.Flush()
 }
 
 // pct formats a share as a percentage for pages: 87,5 %; "—" without data.

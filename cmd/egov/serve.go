@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -58,6 +59,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var nf nationalFlags
 	addNationalFlags(fs, &nf)
 	fs.StringVar(&oidcCfg.IDNumberClaim, "oidc-id-claim", env("EGOV_OIDC_ID_CLAIM", "id_number"), "claim that carries the personal identification number (EGOV_OIDC_ID_CLAIM)")
+	pprofAddr := fs.String("pprof-addr", env("EGOV_PPROF_ADDR", ""), "address of a separate listener serving GET /debug/pprof/ (profiling; keep it on the loopback interface); empty: off (EGOV_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -201,7 +203,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		log.InfoContext(ctx, "OpenID Connect provider of the connected portals", "issuer", idp.Issuer())
 	}
-	if err := queue.Start(ctx); err != nil {
+	// Not ctx: cancelling River's start context cancels the jobs running,
+	// where a stop should let them finish (queue.Stop below).
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 
@@ -230,6 +234,24 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.InfoContext(ctx, "egov serving", "addr", ln.Addr().String(), "version", version)
+	if *pprofAddr != "" {
+		// On a listener of its own, so that the profiles are never
+		// served on the public address.
+		pln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for pprof: %w", *pprofAddr, err)
+		}
+		pmux := http.NewServeMux()
+		pmux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		pmux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		pmux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		pmux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		pmux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		ps := &http.Server{Handler: pmux, ReadHeaderTimeout: 10 * time.Second}
+		go ps.Serve(pln)
+		defer ps.Close()
+		log.InfoContext(ctx, "pprof serving", "addr", pln.Addr().String())
+	}
 
 	select {
 	case err := <-errc:
@@ -243,7 +265,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Error("http shutdown", "err", err)
 	}
 	if err := queue.Stop(shutdownCtx); err != nil {
-		log.Error("job queue shutdown", "err", err)
+		// Jobs still running past the deadline are cancelled; River
+		// runs them again later, on this replica or another.
+		log.Error("job queue shutdown: cancelling the jobs still running", "err", err)
+		cancelCtx, cancelStop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancelStop()
+		if err := queue.Client().StopAndCancel(cancelCtx); err != nil {
+			log.Error("job queue shutdown", "err", err)
+		}
 	}
 	log.Info("stopped")
 	return nil
