@@ -5,6 +5,7 @@
 //	egov demo       load the demo data set
 //	egov import catalog FILE    import procedures from JSON or CSV
 //	egov export catalog         write every procedure as JSON or CSV
+//	egov gen        generate a national-scale data set for benchmarks
 //	egov version
 //
 // Every flag has an EGOV_* environment variable; see egov serve -h.
@@ -51,6 +52,7 @@ Usage:
   egov import catalog [flags] FILE   import procedures (.json or .csv)
   egov export catalog [flags]    write all procedures (--format json|csv)
   egov verify-audit [flags]      check the audit log's hash chain
+  egov gen [flags]               generate a national-scale data set (benchmarks)
   egov report rebuild|verify [flags]
                                  recompute, or check, the report figures from the dossiers
   egov payments reconcile --date YYYY-MM-DD [--agency CODE] [flags]
@@ -97,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdOfficialAdd(ctx, args[2:], stdin, stdout, stderr)
 	case "verify-audit":
 		return cmdVerifyAudit(ctx, args[1:], stdout, stderr)
+	case "gen":
+		return cmdGen(ctx, args[1:], stdout, stderr)
 	case "payments":
 		return cmdPayments(ctx, args[1:], stdout, stderr)
 	case "report":
