@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/egov-vn/egov/report"
+	"github.com/egov-vn/egov/store"
 )
 
 // StageOf is how the figures count a dossier in status st.
@@ -62,9 +63,15 @@ func scanFacts(row interface{ Scan(...any) error }) (*report.Facts, error) {
 }
 
 // storedFacts reads what the dossier with id contributes as it is stored,
-// before tx changes it.
-func storedFacts(ctx context.Context, tx *sql.Tx, id int64) (*report.Facts, error) {
-	f, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsColumns+` FROM dossiers WHERE id = $1`, id))
+// before tx changes it, and locks its row until tx ends (SQLite's write
+// transactions hold the whole database already), so that no other change
+// of it can commit between this reading and tx's own.
+func storedFacts(ctx context.Context, tx *sql.Tx, dialect store.Dialect, id int64) (*report.Facts, error) {
+	q := `SELECT ` + factsColumns + ` FROM dossiers WHERE id = $1`
+	if dialect == store.Postgres {
+		q += ` FOR UPDATE`
+	}
+	f, err := scanFacts(tx.QueryRowContext(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -391,6 +391,13 @@ func (s *Service) settle(ctx context.Context, p Payment, res payment.Result, by 
 		}
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The dossier's row first, as an official's action takes it, and
+		// before the audit log's head: the other order deadlocks with an
+		// action on the same dossier, and d read unlocked could be older
+		// than the row the payment's figures are counted against.
+		if _, err := storedFacts(ctx, tx, s.db.Dialect, p.DossierID); err != nil {
+			return err
+		}
 		d, err := s.load(ctx, tx, p.DossierID)
 		if err != nil {
 			return err

@@ -184,7 +184,7 @@ func documentByID(ctx context.Context, q querier, id int64) (Document, error) {
 // The figures of the reports follow in the same transaction: what the
 // dossier contributed as stored is replaced by what it contributes now.
 func (s *Service) update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.Time) error {
-	before, err := storedFacts(ctx, tx, d.ID)
+	before, err := storedFacts(ctx, tx, s.db.Dialect, d.ID)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,14 @@ func (s *Service) update(ctx context.Context, tx *sql.Tx, d *Dossier, now time.T
 	}
 	d.Version++
 	d.UpdatedAt = now
-	return s.figures.Record(ctx, tx, before, facts(d))
+	after := facts(d)
+	if before != nil {
+		// paid_at is the payment's to write, not this update's: the row
+		// keeps what it has, which d, read before, may not know yet.
+		after.PaidAt = before.PaidAt
+		d.PaidAt = before.PaidAt
+	}
+	return s.figures.Record(ctx, tx, before, after)
 }
 
 // feeColumns are the fee_total and fee_bill of d. A payment never changes

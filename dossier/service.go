@@ -87,10 +87,6 @@ type National interface {
 type Federated interface {
 	Track(ctx context.Context, code string, now time.Time) (Tracking, error)
 	Mine(ctx context.Context, idNumber string, limit int) ([]Dossier, error)
-	// Each calls fn for every federated dossier, for the statistics: the
-	// dossier with its status, agency and dates only, and its national
-	// status code as pushed.
-	Each(ctx context.Context, fn func(d *Dossier, national int)) error
 }
 
 func (c *Config) defaults() {

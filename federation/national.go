@@ -348,26 +348,3 @@ func (s *Service) Mine(ctx context.Context, idNumber string, limit int) ([]dossi
 	}
 	return out, nil
 }
-
-// Each calls fn for every federated dossier, as egov's own type with its
-// status, agency and dates, for the statistics.
-func (s *Service) Each(ctx context.Context, fn func(d *dossier.Dossier, national int)) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT system_id, record, updated_at FROM federated_dossiers`)
-	if err != nil {
-		return fmt.Errorf("federated dossiers: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f Federated
-		var record string
-		if err := rows.Scan(&f.System, &record, &f.UpdatedAt); err != nil {
-			return fmt.Errorf("federated dossiers: %w", err)
-		}
-		if err := json.Unmarshal([]byte(record), &f.Dossier); err != nil {
-			return fmt.Errorf("federated dossiers: %w", err)
-		}
-		d := localOf(&f)
-		fn(&d, f.Dossier.Status)
-	}
-	return rows.Err()
-}

@@ -146,16 +146,32 @@ func (s *Service) Dashboard(ctx context.Context, code string, p Period) (Dashboa
 }
 
 // rank orders rows by score, then by dossiers received, and numbers them;
-// equal scores share a rank.
+// equal scores share a rank. A unit with no dossier in the period is not
+// ranked (rank 0, last): its index would rest on the catalog's offer
+// alone, which is the same for every unit of a level, and would put it
+// ahead of units that work.
 func rank(rows []Row) {
+	idle := func(r Row) bool {
+		return r.Figures.Received() == 0 && r.Figures.Finished() == 0 && r.Figures.Open() == 0
+	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
+		if ia, ib := idle(a), idle(b); ia != ib {
+			if ia {
+				return 1
+			}
+			return -1
+		}
 		return cmp.Or(cmp.Compare(b.Score.Total, a.Score.Total), cmp.Compare(b.Figures.Received(), a.Figures.Received()),
 			cmp.Compare(a.Key, b.Key))
 	})
 	for i := range rows {
-		rows[i].Rank = i + 1
-		if i > 0 && rows[i].Score.Total == rows[i-1].Score.Total {
+		switch {
+		case idle(rows[i]):
+			rows[i].Rank = 0
+		case i > 0 && rows[i].Score.Total == rows[i-1].Score.Total && rows[i-1].Rank > 0:
 			rows[i].Rank = rows[i-1].Rank
+		default:
+			rows[i].Rank = i + 1
 		}
 	}
 }

@@ -54,17 +54,16 @@ func ParsePeriod(key string) (Period, error) {
 // PeriodOf is the period of kind (month, quarter, year) that contains t.
 func PeriodOf(kind string, t time.Time) Period {
 	t = t.In(calendar.Vietnam)
-	var key string
+	y := t.Year()
 	switch kind {
 	case "year":
-		key = strconv.Itoa(t.Year())
+		return Period{Kind: "year", Key: strconv.Itoa(y), From: fmt.Sprintf("%d-01", y), To: fmt.Sprintf("%d-12", y)}
 	case "quarter":
-		key = fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
-	default:
-		key = t.Format("2006-01")
+		q := (int(t.Month())-1)/3 + 1
+		return Period{Kind: "quarter", Key: fmt.Sprintf("%d-Q%d", y, q), From: fmt.Sprintf("%d-%02d", y, 3*q-2), To: fmt.Sprintf("%d-%02d", y, 3*q)}
 	}
-	p, _ := ParsePeriod(key)
-	return p
+	m := t.Format("2006-01")
+	return Period{Kind: "month", Key: m, From: m, To: m}
 }
 
 // Previous is the period of the same kind before p.
@@ -81,6 +80,13 @@ func (p Period) Previous() Period {
 
 // Label names p in Vietnamese: Tháng 11/2026, Quý IV/2026, Năm 2026.
 func (p Period) Label() string {
+	switch {
+	case p.Kind == "quarter" && len(p.Key) == 7 && p.Key[6] >= '1' && p.Key[6] <= '4':
+	case p.Kind == "month" && len(p.Key) == 7:
+	case p.Kind == "year":
+	default:
+		return p.Key
+	}
 	switch p.Kind {
 	case "year":
 		return "Năm " + p.Key

@@ -278,7 +278,9 @@ func (t tree) scopes(agency string) []string {
 	}
 	out := []string{Country, LevelScope(lvl)}
 	for a, depth := agency, 0; a != "" && depth <= 8; a, depth = t.parent[a], depth+1 {
-		out = append(out, a)
+		if !slices.Contains(out, a) { // a cycle in the tree counts once
+			out = append(out, a)
+		}
 	}
 	return out
 }

@@ -144,7 +144,9 @@ func scopesOf(ctx context.Context, q interface {
 		if depth == 0 {
 			out = append(out, Country, LevelScope(level))
 		}
-		out = append(out, code)
+		if !slices.Contains(out, code) { // a cycle in the tree counts once
+			out = append(out, code)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("agencies above %s: %w", agency, err)

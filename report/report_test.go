@@ -332,7 +332,8 @@ func TestIndicators(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rk) != 2 || rk[0].Key != province || rk[0].Rank != 1 || rk[1].Key != other {
+		// The other province has no dossier: listed last, not ranked.
+		if len(rk) != 2 || rk[0].Key != province || rk[0].Rank != 1 || rk[1].Key != other || rk[1].Rank != 0 {
 			t.Errorf("ranking: %+v", rk)
 		}
 		country, err := svc.Dashboard(ctx, report.Country, q4)
@@ -431,6 +432,16 @@ func TestParsePeriod(t *testing.T) {
 	p, _ := report.ParsePeriod("2026-Q1")
 	if p.Previous().Key != "2025-Q4" {
 		t.Errorf("previous of 2026-Q1: %s", p.Previous().Key)
+	}
+	// The first period accepted still has a period before it, with a name.
+	for _, key := range []string{"2000", "2000-Q1", "2000-01"} {
+		p, err := report.ParsePeriod(key)
+		if err != nil || p.Previous().Key == "" || p.Previous().Label() == "" {
+			t.Errorf("%s: previous %+v %v", key, p.Previous(), err)
+		}
+	}
+	if (report.Period{}).Label() != "" || (report.Period{Kind: "quarter", Key: "x"}).Label() != "x" {
+		t.Error("a malformed period has a label")
 	}
 }
 

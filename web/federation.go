@@ -10,6 +10,7 @@ import (
 	"github.com/egov-vn/egov/catalog"
 	"github.com/egov-vn/egov/federation"
 	"github.com/egov-vn/egov/identity"
+	"github.com/egov-vn/egov/report"
 )
 
 // The federation API of a national instance. Connected one-stop systems
@@ -156,25 +157,37 @@ func (s *Server) apiFederationCatalog() http.Handler {
 	})
 }
 
-// apiDossierStatistics is open data: counts of the dossiers of an agency
-// and those below it (or of all), those of the connected systems included.
+// apiDossierStatistics is open data: the figures of an agency and those
+// below it (or of the country) over a period, the year by default; at a
+// national instance the dossiers of the connected systems count as its
+// own. They come from the report figures, never from counting dossiers.
 func (s *Server) apiDossierStatistics() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		agency := strings.TrimSpace(r.URL.Query().Get("agency"))
+		scope := report.Country
 		if agency != "" {
 			if _, err := s.cfg.Catalog.Agency(r.Context(), agency); errors.Is(err, egov.ErrNotFound) {
-				s.fail(w, r, egov.FieldErrors{"agency": "Không có cơ quan mã «" + agency + "» trong danh mục cơ quan; bỏ trống để xem số liệu của mọi cơ quan."})
+				s.fail(w, r, egov.FieldErrors{"agency": "Không có cơ quan mã «" + agency + "» trong danh mục cơ quan; bỏ trống để xem số liệu của cả nước."})
 				return
 			} else if err != nil {
 				s.fail(w, r, err)
 				return
 			}
+			scope = agency
 		}
-		st, err := s.cfg.Dossiers.Statistics(r.Context(), agency)
+		p, err := s.period(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		encode(w, http.StatusOK, st)
+		figs, err := s.reports.Figures(r.Context(), []string{scope}, p, report.Filter{})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f := figs[scope]
+		rate, _ := f.OnTimeRate()
+		encode(w, http.StatusOK, map[string]any{"agency": agency, "period": p, "figures": f,
+			"received": f.Received(), "finished": f.Finished(), "open": f.Open(), "on_time_rate": rate})
 	})
 }

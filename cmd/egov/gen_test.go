@@ -15,10 +15,15 @@ func TestGen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gen: %v\n%s", err, out)
 	}
-	for _, want := range []string{"dossiers", "300", "dossier_history", "procedures", "40", "phase", "total", "size", "egov-demo-2026"} {
+	for _, want := range []string{"dossiers", "300", "dossier_history", "procedures", "40", "phase", "total", "size", "egov-demo-2026",
+		"report figures rebuilt from 300 dossiers"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	// The figures count the generated dossiers, as verify confirms.
+	if out, err := egov(t, "", "report", "verify", data); err != nil || !strings.Contains(out, "agree") {
+		t.Errorf("report verify after gen: %v\n%s", err, out)
 	}
 	// Generating twice would mix two data sets; --append says that is meant.
 	if out, err := egov(t, "", tiny...); err == nil || !strings.Contains(err.Error(), "already has dossiers") {

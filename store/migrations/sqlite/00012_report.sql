@@ -30,7 +30,9 @@ CREATE TABLE report_figures (
     apologies        BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (agency_code, month, field_code, procedure_code)
 );
-CREATE INDEX report_figures_procedure ON report_figures (procedure_code, month);
+-- The totals of a scope, which dashboards and rankings read, without
+-- walking through its fields' and procedures' rows.
+CREATE INDEX report_figures_totals ON report_figures (agency_code, month) WHERE field_code = '' AND procedure_code = '';
 
 -- Open dossiers by what they wait for, rolled up like report_figures:
 -- 'waiting' for reception, 'paused' for the applicant's papers, 'due' with
