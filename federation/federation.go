@@ -104,6 +104,9 @@ func NewService(db *store.DB, queue *jobs.Queue, cfg Config, log *slog.Logger) *
 	return s
 }
 
+// NationalURL is the national portal this instance reports to; "" if none.
+func (s *Service) NationalURL() string { return s.cfg.NationalURL }
+
 // Reporting reports whether this instance pushes its dossiers to a
 // national portal.
 func (s *Service) Reporting() bool { return s.creds != nil }

@@ -79,6 +79,10 @@ type Claims struct {
 	Phone         string
 	BirthDate     string // YYYY-MM-DD, as sent by the provider
 	Gender        string
+	// AccessToken is the provider's access token of the sign-in, with
+	// which a national instance's provider lets the portal fetch the
+	// citizen's documents; never stored.
+	AccessToken string
 }
 
 // NewOIDC discovers the provider at cfg.Issuer and prepares the client.
@@ -181,7 +185,9 @@ func (o *OIDC) Finish(ctx context.Context, st OIDCState, gotState, code string) 
 			return Claims{}, fmt.Errorf("identity: oidc: verify access token hash: %w", err)
 		}
 	}
-	return o.claims(idt)
+	c, err := o.claims(idt)
+	c.AccessToken = tok.AccessToken
+	return c, err
 }
 
 func (o *OIDC) claims(idt *oidc.IDToken) (Claims, error) {

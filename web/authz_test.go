@@ -393,6 +393,10 @@ func TestAuthorizationTable(t *testing.T) {
 			{route: "POST /api/v1/federation/dossiers", path: "/api/v1/federation/dossiers", body: `{}`, all: 401},
 			{route: "GET /api/v1/statistics/dossiers", path: "/api/v1/statistics/dossiers?agency=" + agencyX, all: 200},
 			{route: "GET /api/v1/federation/catalog", path: "/api/v1/federation/catalog", all: 401},
+			// Only tokens of this instance's OpenID provider open a
+			// citizen's documents to a connected portal; no session does.
+			{route: "GET /api/v1/federation/documents", path: "/api/v1/federation/documents", all: 401},
+			{route: "GET /api/v1/federation/documents/{id}", path: "/api/v1/federation/documents/1", all: 401},
 			{route: "GET /api/v1/federation/dossiers/{code}", path: "/api/v1/federation/dossiers/" + agencyX + "-261128-0001", all: 401},
 			{route: "GET /api/v1/federation/systems/{id}", path: "/api/v1/federation/systems/ha-noi", all: 403,
 				except: map[string]int{anonymous: 401, sysAdmin: 404}},

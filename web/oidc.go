@@ -70,7 +70,7 @@ func (s *Server) pageOIDCCallback() http.Handler {
 			failed("Không xác thực được với nhà cung cấp định danh. Vui lòng thử lại.")
 			return
 		}
-		sess, _, err := s.cfg.Identity.SignInWithClaims(r.Context(), claims, clientRequest(r))
+		sess, acct, err := s.cfg.Identity.SignInWithClaims(r.Context(), claims, clientRequest(r))
 		if err != nil {
 			f := form{Values: map[string]string{}, Errors: nil, Next: "/", Extra: true}
 			if !f.absorb(err) {
@@ -80,6 +80,7 @@ func (s *Server) pageOIDCCallback() http.Handler {
 			s.render(w, r, http.StatusForbidden, "signin", translate(language(r), "signin.title"), f)
 			return
 		}
+		s.followDocuments(r.Context(), &acct, claims.AccessToken, clientRequest(r))
 		setSessionCookie(w, r, sess)
 		http.Redirect(w, r, localPath(p.Next), http.StatusSeeOther)
 	})

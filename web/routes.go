@@ -180,6 +180,13 @@ func addRoutes(mux *routeTable, s *Server) {
 			mux.Handle("POST "+oidcop.Prefix+"/", s.cfg.OIDCProvider.Handler())
 			mux.Handle("GET "+oidcop.LoginPath, s.pageOIDCContinue())
 		}
+		if s.cfg.Dossiers != nil {
+			// The citizen's documents, for a portal that signed them in
+			// through this instance's provider: they follow the citizen.
+			// Without a provider no token opens them.
+			mux.Handle("GET /api/v1/federation/documents", s.apiFederationDocuments())
+			mux.Handle("GET /api/v1/federation/documents/{id}", s.apiFederationDocument())
+		}
 		mux.Handle("GET /xac-thuc-email", s.pageVerifyEmail())
 		mux.Handle("POST /xac-thuc-email", s.pageVerifyEmail())
 		mux.Handle("GET /quen-mat-khau", s.pageForgotPassword())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -333,6 +334,32 @@ func federationTwoProcesses(t *testing.T, bin, natDB, provDB string) {
 	if code := apiJSON(t, hc, "POST", nat.base+"/api/v1/accounts", "", natCitizen, nil); code != http.StatusCreated {
 		t.Fatalf("register at the national portal: %d", code)
 	}
+	// A paper in the citizen's document store at the national portal,
+	// which should follow them to the province.
+	var binhTok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if code := apiJSON(t, hc, "POST", nat.base+"/api/v1/auth/token", "", map[string]string{"username": natCitizen["id_number"], "password": crashPassword}, &binhTok); code != 200 {
+		t.Fatalf("token at the national portal: %d", code)
+	}
+	var upload bytes.Buffer
+	mw := multipart.NewWriter(&upload)
+	fw, _ := mw.CreateFormFile("file", "so-ho-khau-ban-sao.pdf")
+	fw.Write(testPDFOf(77))
+	mw.Close()
+	ureq, _ := http.NewRequest("POST", nat.base+"/api/v1/documents", &upload)
+	ureq.Header.Set("Content-Type", mw.FormDataContentType())
+	ureq.Header.Set("Authorization", "Bearer "+binhTok.AccessToken)
+	if res, err := hc.Do(ureq); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload at the national portal: %v %v", err, res)
+	} else {
+		res.Body.Close()
+	}
+	// That token is the national portal's own: the documents' route for
+	// connected portals takes only its OpenID provider's tokens.
+	if code := apiJSON(t, hc, "GET", nat.base+"/api/v1/federation/documents", binhTok.AccessToken, nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("federation documents with a session token: %d", code)
+	}
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -371,5 +398,15 @@ func federationTwoProcesses(t *testing.T, bin, natDB, provDB string) {
 	if res.StatusCode != 200 || res.Request.URL.Path != "/tai-khoan" || !strings.Contains(string(page), "Trần Văn Bình") ||
 		!strings.Contains(string(page), natCitizen["id_number"]) {
 		t.Fatalf("the province's account page after single sign-on: %s (%d):\n%s", res.Request.URL, res.StatusCode, page)
+	}
+	// The paper followed: it is in the citizen's store at the province.
+	res, err = browser.Get(prov.base + "/kho-giay-to")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), "so-ho-khau-ban-sao.pdf") {
+		t.Fatalf("the province's document store after single sign-on (%d):\n%s\nprovince:\n%s", res.StatusCode, page, prov.logs.tail(10))
 	}
 }

@@ -106,6 +106,29 @@ func New(ctx context.Context, db *store.DB, ids *identity.Service, cfg Config) (
 	return p, nil
 }
 
+// AccountOfToken returns the account an access token of this provider was
+// issued for, while it is valid: connected portals call the national
+// instance's document API with it (see web's federation documents).
+func (p *Provider) AccountOfToken(ctx context.Context, token string) (int64, error) {
+	plain, err := p.op.Crypto().Decrypt(token)
+	if err != nil {
+		return 0, fmt.Errorf("oidc token: %w", egov.ErrNotFound)
+	}
+	id, subject, ok := strings.Cut(plain, ":")
+	if !ok {
+		return 0, fmt.Errorf("oidc token: %w", egov.ErrNotFound)
+	}
+	var account int64
+	err = p.db.QueryRowContext(ctx, `SELECT account_id FROM oidc_tokens WHERE id = $1 AND expires_at > $2`, id, time.Now().UTC()).Scan(&account)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && strconv.FormatInt(account, 10) != subject {
+		return 0, fmt.Errorf("oidc token: %w", egov.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("oidc token: %w", err)
+	}
+	return account, nil
+}
+
 // Handler serves the provider's endpoints (discovery, authorize, token,
 // keys, userinfo...) under Prefix.
 func (p *Provider) Handler() http.Handler { return p.handler }
