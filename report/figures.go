@@ -96,6 +96,16 @@ func (p Period) Label() string {
 	return "Tháng " + strings.TrimPrefix(p.Key[5:], "0") + "/" + p.Key[:4]
 }
 
+// where is the condition on report_figures.month that selects p, with its
+// arguments numbered from n: a year has rows of its own (see
+// contribution), months and quarters are sums of months.
+func (p Period) where(n int) (string, []any) {
+	if p.Kind == "year" {
+		return fmt.Sprintf("month = $%d", n), []any{p.Key}
+	}
+	return fmt.Sprintf("month BETWEEN $%d AND $%d", n, n+1), []any{p.From, p.To}
+}
+
 // Months lists the months of p, YYYY-MM.
 func (p Period) Months() []string {
 	t, _ := time.Parse("2006-01", p.From)
@@ -225,10 +235,12 @@ func (s *Service) Figures(ctx context.Context, scopes []string, p Period, f Filt
 	for i, c := range tallyColumns {
 		sums[i] = "SUM(" + c + ")"
 	}
-	args := []any{p.From, p.To, f.Field, f.Procedure}
+	args := []any{f.Field, f.Procedure}
+	cond, margs := p.where(3)
+	args = append(args, margs...)
 	in := placeholders(&args, scopes)
 	rows, err := s.db.QueryContext(ctx, `SELECT agency_code, `+strings.Join(sums, ", ")+` FROM report_figures
-		WHERE month BETWEEN $1 AND $2 AND field_code = $3 AND procedure_code = $4 AND agency_code IN (`+in+`)
+		WHERE `+cond+` AND field_code = $1 AND procedure_code = $2 AND agency_code IN (`+in+`)
 		GROUP BY agency_code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
@@ -352,9 +364,10 @@ func (s *Service) Breakdown(ctx context.Context, scope string, p Period, by stri
 		key, where = "procedure_code", "procedure_code <> ''"
 	}
 	order := "SUM(received_online) + SUM(received_counter) + SUM(received_api) + SUM(finished_early) + SUM(finished_on_time) + SUM(finished_late)"
+	cond, margs := p.where(3)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+key+`, `+strings.Join(sums, ", ")+` FROM report_figures
-		WHERE agency_code = $1 AND month BETWEEN $2 AND $3 AND `+where+`
-		GROUP BY `+key+` ORDER BY `+order+` DESC, `+key+` LIMIT $4`, scope, p.From, p.To, limit)
+		WHERE agency_code = $1 AND `+cond+` AND `+where+`
+		GROUP BY `+key+` ORDER BY `+order+` DESC, `+key+` LIMIT $2`, append([]any{scope, limit}, margs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("figures of %s by %s: %w", scope, by, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -120,19 +122,29 @@ func rebuildPostgres(ctx context.Context, db *store.DB, agencies tree, each Sour
 		if err := clearFigures(ctx, exec); err != nil {
 			return err
 		}
-		rows := make([][]any, 0, len(figures))
-		for k, t := range figures {
-			if t.zero() {
-				continue
-			}
-			r := []any{k.Agency, k.Month, k.Field, k.Procedure}
-			for _, c := range t.counters() {
-				r = append(r, *c)
-			}
-			rows = append(rows, r)
-		}
+		// Stream the rows to COPY from the maps: at national scale (ten
+		// million rows) a copy of them all as [][]any would double the
+		// memory the maps already take.
+		next, stop := iter.Pull2(maps.All(figures))
+		defer stop()
 		cols := append([]string{"agency_code", "month", "field_code", "procedure_code"}, tallyColumns...)
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{"report_figures"}, cols, pgx.CopyFromRows(rows))
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"report_figures"}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+			for {
+				k, t, ok := next()
+				if !ok {
+					return nil, nil
+				}
+				if t.zero() {
+					continue
+				}
+				r := make([]any, 0, len(cols))
+				r = append(r, k.Agency, k.Month, k.Field, k.Procedure)
+				for _, c := range t.counters() {
+					r = append(r, *c)
+				}
+				return r, nil
+			}
+		}))
 		if err != nil {
 			return fmt.Errorf("copy figures: %w", err)
 		}

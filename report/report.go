@@ -157,11 +157,16 @@ func (f *Facts) contribution() contribution {
 	if f == nil || f.Stage == StageNone || f.Agency == "" {
 		return c
 	}
+	// Each event counts in its month and in its year: a year's figures
+	// are then one row, not twelve, which at national scale is what keeps
+	// the yearly ranking of procedures quick.
 	add := func(at time.Time, fn func(*Tally)) {
 		m := Month(at)
-		t := c.months[m]
-		fn(&t)
-		c.months[m] = t
+		for _, k := range []string{m, m[:4]} {
+			t := c.months[k]
+			fn(&t)
+			c.months[k] = t
+		}
 	}
 	if f.ReceivedAt != nil {
 		add(*f.ReceivedAt, func(t *Tally) {

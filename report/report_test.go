@@ -256,6 +256,20 @@ func TestIndicators(t *testing.T) {
 			t.Errorf("Q4 ministry %+v", qf[ministry])
 		}
 
+		// The year has rows of its own: they agree with its months.
+		y, _ := report.ParsePeriod("2026")
+		yf, err := svc.Figures(ctx, []string{province, report.Country}, y, report.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if yf[province] != p || yf[report.Country].Received() != 8 || yf[report.Country].Early != 2 {
+			t.Errorf("2026: province %+v country %+v", yf[province], yf[report.Country])
+		}
+		byYear, err := svc.Breakdown(ctx, report.Country, y, "procedure", 10)
+		if err != nil || len(byYear) != 3 || byYear[0].Key != "1.000001" || byYear[0].Figures.Received() != 4 {
+			t.Errorf("procedures in 2026: %+v %v", byYear, err)
+		}
+
 		// By field and procedure.
 		byField, err := svc.Breakdown(ctx, province, nov, "field", 10)
 		if err != nil {
