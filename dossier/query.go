@@ -2,6 +2,7 @@ package dossier
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -141,16 +142,24 @@ func (s *Service) Track(ctx context.Context, code string) (Tracking, error) {
 	if code == "" || len(code) > 64 {
 		return Tracking{}, egov.FieldErrors{"code": "Vui lòng nhập mã hồ sơ in trên giấy tiếp nhận, ví dụ 000.00.40.H26-261128-0001."}
 	}
-	id, err := lookupRef(ctx, s.db, code)
-	if err != nil || !strings.Contains(code, "-") {
-		if s.cfg.Federated != nil && strings.Contains(code, "-") && errors.Is(err, egov.ErrNotFound) {
+	if !strings.Contains(code, "-") { // numbers name drafts, never tracked
+		return Tracking{}, fmt.Errorf("dossier %q: %w", code, egov.ErrNotFound)
+	}
+	// Two queries, the dossier by its code and its history: tracking is
+	// the portal's busiest read, and needs neither the papers nor the
+	// result's document that load reads.
+	d, _, err := scanDossier(s.db.QueryRowContext(ctx, `SELECT `+dossierColumns+dossierFrom+` WHERE d.code = $1`, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		if s.cfg.Federated != nil {
 			// A dossier of a system connected to this national portal.
 			return s.cfg.Federated.Track(ctx, code, s.now())
 		}
 		return Tracking{}, fmt.Errorf("dossier %q: %w", code, egov.ErrNotFound)
 	}
-	d, err := s.load(ctx, s.db, id)
 	if err != nil {
+		return Tracking{}, fmt.Errorf("dossier %q: %w", code, err)
+	}
+	if d.History, err = history(ctx, s.db, d.ID); err != nil {
 		return Tracking{}, err
 	}
 	t := Tracking{Code: d.Code, ProcedureCode: d.ProcedureCode, ProcedureName: d.ProcedureName,
