@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -125,15 +124,19 @@ func rebuildPostgres(ctx context.Context, db *store.DB, agencies tree, each Sour
 		// Stream the rows to COPY from the maps: at national scale (ten
 		// million rows) a copy of them all as [][]any would double the
 		// memory the maps already take.
-		next, stop := iter.Pull2(maps.All(figures))
-		defer stop()
+		// In the order of the primary key, so that a scope's rows lie
+		// together on disk and a dashboard reads few pages.
+		keys := slices.SortedFunc(maps.Keys(figures), compareCells)
+		i := 0
 		cols := append([]string{"agency_code", "month", "field_code", "procedure_code"}, tallyColumns...)
 		n, err := tx.CopyFrom(ctx, pgx.Identifier{"report_figures"}, cols, pgx.CopyFromFunc(func() ([]any, error) {
 			for {
-				k, t, ok := next()
-				if !ok {
+				if i == len(keys) {
 					return nil, nil
 				}
+				k := keys[i]
+				t := figures[k]
+				i++
 				if t.zero() {
 					continue
 				}

@@ -203,10 +203,7 @@ func writeFigures(ctx context.Context, tx *sql.Tx, figures map[cell]Tally, open 
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, func(a, b cell) int {
-		return cmp.Or(cmp.Compare(a.Agency, b.Agency), cmp.Compare(a.Month, b.Month),
-			cmp.Compare(a.Field, b.Field), cmp.Compare(a.Procedure, b.Procedure))
-	})
+	slices.SortFunc(keys, compareCells)
 	const batch = 100
 	for len(keys) > 0 {
 		n := min(batch, len(keys))
@@ -244,6 +241,12 @@ func writeFigures(ctx context.Context, tx *sql.Tx, figures map[cell]Tally, open 
 		okeys = okeys[n:]
 	}
 	return nil
+}
+
+// compareCells orders cells as report_figures' primary key does.
+func compareCells(a, b cell) int {
+	return cmp.Or(cmp.Compare(a.Agency, b.Agency), cmp.Compare(a.Month, b.Month),
+		cmp.Compare(a.Field, b.Field), cmp.Compare(a.Procedure, b.Procedure))
 }
 
 func upsertFigures(ctx context.Context, tx *sql.Tx, keys []cell, figures map[cell]Tally) error {
