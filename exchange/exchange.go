@@ -17,9 +17,7 @@ package exchange
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/x509"
 	"database/sql"
 	"encoding/hex"
@@ -34,6 +32,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/audit"
+	"github.com/egov-vn/egov/clientcred"
 	"github.com/egov-vn/egov/identity"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/store"
@@ -94,6 +93,8 @@ type Service struct {
 	trail *audit.Log // the message log
 	cfg   Config
 	log   *slog.Logger
+	// clients are the members' systems' OAuth2 clients.
+	clients *clientcred.Store
 }
 
 // NewService returns the axis over db. queue carries the pushes and the
@@ -103,8 +104,11 @@ func NewService(db *store.DB, queue *jobs.Queue, cfg Config, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, queue: queue, audit: audit.New(db), trail: audit.NewChain(db, "exchange_log", "exchange_log_head"),
+	s := &Service{db: db, queue: queue, audit: audit.New(db), trail: audit.NewChain(db, "exchange_log", "exchange_log_head"),
 		cfg: cfg, log: log}
+	s.clients = clientcred.New(db, clientcred.Tables{Clients: "exchange_clients", Tokens: "exchange_tokens", Owner: "agency_code",
+		Enabled: "JOIN exchange_members o ON o.agency_code = c.agency_code AND o.disabled_at IS NULL"}, cfg.TokenLifetime, s.now, log)
+	return s
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
@@ -378,13 +382,12 @@ func (s *Service) AddClient(ctx context.Context, actor *identity.Account, agency
 	if _, err := s.Member(ctx, agency); err != nil {
 		return "", "", err
 	}
-	clientID, secret = "edx-"+strings.ToLower(rand.Text()[:16]), rand.Text()+rand.Text()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_clients (client_id, secret_hash, agency_code, created_at) VALUES ($1, $2, $3, $4)`,
-			clientID, digest(secret), agency, s.now()); err != nil {
-			return fmt.Errorf("client of %s: %w", agency, err)
+		var err error
+		if clientID, secret, err = s.clients.AddTx(ctx, tx, "edx-", agency); err != nil {
+			return err
 		}
-		_, err := s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "exchange.client_added",
+		_, err = s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "exchange.client_added",
 			Subject: "member:" + agency, AgencyCode: agency, Details: map[string]any{"client_id": clientID}})
 		return err
 	})
@@ -422,57 +425,16 @@ func (s *Service) RevokeClient(ctx context.Context, actor *identity.Account, cli
 	})
 }
 
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 // ErrBadClient is a failed client authentication: OAuth2's invalid_client.
-var ErrBadClient = errors.New("exchange: invalid client")
+var ErrBadClient = clientcred.ErrBadClient
 
 // IssueToken is OAuth2's client credentials grant: an access token for the
 // client's member, valid for Config.TokenLifetime.
 func (s *Service) IssueToken(ctx context.Context, clientID, secret string) (token string, lifetime time.Duration, err error) {
-	var hash string
-	var revoked sql.NullTime
-	err = s.db.QueryRowContext(ctx, `SELECT c.secret_hash, c.revoked_at FROM exchange_clients c
-		JOIN exchange_members m ON m.agency_code = c.agency_code WHERE c.client_id = $1 AND m.disabled_at IS NULL`, clientID).Scan(&hash, &revoked)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (revoked.Valid || !equalHex(hash, digest(secret))) {
-		return "", 0, ErrBadClient
-	}
-	if err != nil {
-		return "", 0, fmt.Errorf("client %s: %w", clientID, err)
-	}
-	token = rand.Text() + rand.Text()
-	now := s.now()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO exchange_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)`,
-		digest(token), clientID, now.Add(s.cfg.TokenLifetime)); err != nil {
-		return "", 0, fmt.Errorf("token of %s: %w", clientID, err)
-	}
-	// Expired tokens are of no use; clearing them here keeps the table
-	// small without a job.
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM exchange_tokens WHERE client_id = $1 AND expires_at < $2`, clientID, now); err != nil {
-		s.log.Warn("clearing expired exchange tokens", "err", err)
-	}
-	return token, s.cfg.TokenLifetime, nil
+	return s.clients.Issue(ctx, clientID, secret)
 }
-
-func equalHex(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 // Authenticate returns the member agency of an access token.
 func (s *Service) Authenticate(ctx context.Context, token string) (string, error) {
-	if token == "" {
-		return "", ErrBadClient
-	}
-	var agency string
-	err := s.db.QueryRowContext(ctx, `SELECT c.agency_code FROM exchange_tokens t JOIN exchange_clients c ON c.client_id = t.client_id
-		JOIN exchange_members m ON m.agency_code = c.agency_code
-		WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.revoked_at IS NULL AND m.disabled_at IS NULL`, digest(token), s.now()).Scan(&agency)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrBadClient
-	}
-	if err != nil {
-		return "", fmt.Errorf("exchange token: %w", err)
-	}
-	return agency, nil
+	return s.clients.Authenticate(ctx, token)
 }

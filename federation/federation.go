@@ -18,9 +18,6 @@
 package federation
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -31,6 +28,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/egov-vn/egov/audit"
+	"github.com/egov-vn/egov/clientcred"
 	"github.com/egov-vn/egov/jobs"
 	"github.com/egov-vn/egov/report"
 	"github.com/egov-vn/egov/store"
@@ -87,6 +85,8 @@ type Service struct {
 	// figures count the pushed dossiers in the national instance's
 	// reports.
 	figures *report.Recorder
+	// clients are the connected systems' OAuth2 clients.
+	clients *clientcred.Store
 }
 
 // NewService returns the service over db. queue carries the pushes to the
@@ -97,6 +97,8 @@ func NewService(db *store.DB, queue *jobs.Queue, cfg Config, log *slog.Logger) *
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{db: db, queue: queue, audit: audit.New(db), cfg: cfg, log: log, figures: report.NewRecorder(db)}
+	s.clients = clientcred.New(db, clientcred.Tables{Clients: "federation_clients", Tokens: "federation_tokens", Owner: "system_id",
+		Enabled: "JOIN federation_systems o ON o.id = c.system_id AND o.disabled_at IS NULL"}, cfg.TokenLifetime, s.now, log)
 	if cfg.NationalURL != "" {
 		s.creds = &clientcredentials.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 			TokenURL: cfg.NationalURL + "/api/v1/federation/token", AuthStyle: oauth2.AuthStyleInHeader}
@@ -129,10 +131,3 @@ func (e *Error) Is(target error) bool { return target == e.Kind }
 func refuse(kind error, code, format string, args ...any) *Error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...), Kind: kind}
 }
-
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
-func equalHex(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

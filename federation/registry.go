@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/egov-vn/egov"
 	"github.com/egov-vn/egov/audit"
+	"github.com/egov-vn/egov/clientcred"
 	"github.com/egov-vn/egov/identity"
 )
 
@@ -157,13 +157,12 @@ func (s *Service) AddClient(ctx context.Context, actor *identity.Account, system
 	if _, err := s.System(ctx, system); err != nil {
 		return "", "", err
 	}
-	clientID, secret = "fed-"+strings.ToLower(rand.Text()[:16]), rand.Text()+rand.Text()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO federation_clients (client_id, secret_hash, system_id, created_at) VALUES ($1, $2, $3, $4)`,
-			clientID, digest(secret), system, s.now()); err != nil {
-			return fmt.Errorf("client of %s: %w", system, err)
+		var err error
+		if clientID, secret, err = s.clients.AddTx(ctx, tx, "fed-", system); err != nil {
+			return err
 		}
-		_, err := s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "federation.client_added",
+		_, err = s.audit.Append(ctx, tx, audit.Entry{Actor: actor.Actor(), ActorIP: req.IP, Action: "federation.client_added",
 			Subject: "system:" + system, Details: map[string]any{"client_id": clientID}})
 		return err
 	})
@@ -171,49 +170,17 @@ func (s *Service) AddClient(ctx context.Context, actor *identity.Account, system
 }
 
 // ErrBadClient is a failed client authentication: OAuth2's invalid_client.
-var ErrBadClient = errors.New("federation: invalid client")
+var ErrBadClient = clientcred.ErrBadClient
 
 // IssueToken is OAuth2's client credentials grant: an access token for the
 // client's system, valid for Config.TokenLifetime.
 func (s *Service) IssueToken(ctx context.Context, clientID, secret string) (token string, lifetime time.Duration, err error) {
-	var hash string
-	var revoked sql.NullTime
-	err = s.db.QueryRowContext(ctx, `SELECT c.secret_hash, c.revoked_at FROM federation_clients c
-		JOIN federation_systems y ON y.id = c.system_id WHERE c.client_id = $1 AND y.disabled_at IS NULL`, clientID).Scan(&hash, &revoked)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (revoked.Valid || !equalHex(hash, digest(secret))) {
-		return "", 0, ErrBadClient
-	}
-	if err != nil {
-		return "", 0, fmt.Errorf("client %s: %w", clientID, err)
-	}
-	token = rand.Text() + rand.Text()
-	now := s.now()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO federation_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)`,
-		digest(token), clientID, now.Add(s.cfg.TokenLifetime)); err != nil {
-		return "", 0, fmt.Errorf("token of %s: %w", clientID, err)
-	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM federation_tokens WHERE client_id = $1 AND expires_at < $2`, clientID, now); err != nil {
-		s.log.Warn("clearing expired federation tokens", "err", err)
-	}
-	return token, s.cfg.TokenLifetime, nil
+	return s.clients.Issue(ctx, clientID, secret)
 }
 
 // Authenticate returns the connected system of an access token.
 func (s *Service) Authenticate(ctx context.Context, token string) (string, error) {
-	if token == "" {
-		return "", ErrBadClient
-	}
-	var system string
-	err := s.db.QueryRowContext(ctx, `SELECT c.system_id FROM federation_tokens t JOIN federation_clients c ON c.client_id = t.client_id
-		JOIN federation_systems y ON y.id = c.system_id
-		WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.revoked_at IS NULL AND y.disabled_at IS NULL`, digest(token), s.now()).Scan(&system)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrBadClient
-	}
-	if err != nil {
-		return "", fmt.Errorf("federation token: %w", err)
-	}
-	return system, nil
+	return s.clients.Authenticate(ctx, token)
 }
 
 // speaksFor reports whether the system speaks for agency: one of its
