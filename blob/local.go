@@ -45,6 +45,36 @@ func NewLocal(dir string) (*Local, error) {
 	return &Local{dir: dir}, nil
 }
 
+// receive copies r into f, and into also (hashes), within lim's size, and
+// decides the type from the content: what every store does with an upload
+// before it keeps it.
+func receive(ctx context.Context, f *os.File, r io.Reader, lim Limits, also ...io.Writer) (int64, string, error) {
+	limit := lim.maxBytes()
+	// Reading one byte past the limit tells "exactly the limit" from "more"
+	// without reading the rest of an oversized upload.
+	n, err := io.Copy(io.MultiWriter(append([]io.Writer{f}, also...)...), io.LimitReader(ctxReader{ctx, r}, limit+1))
+	if err != nil {
+		return 0, "", fmt.Errorf("blob: receive content: %w", err)
+	}
+	if n > limit {
+		return 0, "", tooLarge(limit)
+	}
+	contentType, err := Sniff(f, n)
+	var refusal *Error
+	if errors.As(err, &refusal) {
+		// Sniff's message lists every type it knows; tell the person
+		// the ones this caller accepts.
+		return 0, "", notAllowed(lim.allowed(), refusal.Detected)
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	if !lim.allows(contentType) {
+		return 0, "", notAllowed(lim.allowed(), contentType)
+	}
+	return n, contentType, nil
+}
+
 // Put implements Store. The content is streamed to a temporary file while
 // its hash is computed, so memory use does not depend on the file's size.
 // The file is made durable (fsync of the file, then of its directory) before
@@ -67,29 +97,10 @@ func (l *Local) Put(ctx context.Context, r io.Reader, lim Limits) (Ref, error) {
 		}
 	}()
 
-	limit := lim.maxBytes()
 	h := sha256.New()
-	// Reading one byte past the limit tells "exactly the limit" from "more"
-	// without reading the rest of an oversized upload.
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, limit+1))
-	if err != nil {
-		return Ref{}, fmt.Errorf("blob: receive content: %w", err)
-	}
-	if n > limit {
-		return Ref{}, tooLarge(limit)
-	}
-	contentType, err := Sniff(f, n)
-	var refusal *Error
-	if errors.As(err, &refusal) {
-		// Sniff's message lists every type it knows; tell the person
-		// the ones this caller accepts.
-		return Ref{}, notAllowed(lim.allowed(), refusal.Detected)
-	}
+	n, contentType, err := receive(ctx, f, r, lim, h)
 	if err != nil {
 		return Ref{}, err
-	}
-	if !lim.allows(contentType) {
-		return Ref{}, notAllowed(lim.allowed(), contentType)
 	}
 	// CreateTemp makes the file 0o600; let the directory's group (backups)
 	// read it too, as they can read the directory.

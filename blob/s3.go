@@ -179,25 +179,10 @@ func (s *S3) Put(ctx context.Context, r io.Reader, lim Limits) (Ref, error) {
 		os.Remove(f.Name())
 	}()
 
-	limit := lim.maxBytes()
 	sh, mh := sha256.New(), md5.New()
-	n, err := io.Copy(io.MultiWriter(f, sh, mh), io.LimitReader(ctxReader{ctx, r}, limit+1))
-	if err != nil {
-		return Ref{}, fmt.Errorf("blob: receive content: %w", err)
-	}
-	if n > limit {
-		return Ref{}, tooLarge(limit)
-	}
-	contentType, err := Sniff(f, n)
-	var refusal *Error
-	if errors.As(err, &refusal) {
-		return Ref{}, notAllowed(lim.allowed(), refusal.Detected)
-	}
+	n, contentType, err := receive(ctx, f, r, lim, sh, mh)
 	if err != nil {
 		return Ref{}, err
-	}
-	if !lim.allows(contentType) {
-		return Ref{}, notAllowed(lim.allowed(), contentType)
 	}
 	ref := Ref{Hash: hex.EncodeToString(sh.Sum(nil)), Size: n, ContentType: contentType}
 	key := s.key(ref.Hash)

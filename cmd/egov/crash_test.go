@@ -140,8 +140,8 @@ func startServerEnv(t *testing.T, bin, dataDir string, env []string, extra ...st
 		s.base = "http://" + addr
 	case <-s.exited:
 		t.Fatalf("egov serve exited before serving: %v\n%s", s.waitErr, s.logs.tail(30))
-	case <-time.After(30 * time.Second):
-		t.Fatalf("egov serve did not start within 30s\n%s", s.logs.tail(30))
+	case <-time.After(90 * time.Second):
+		t.Fatalf("egov serve did not start within 90s\n%s", s.logs.tail(30))
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {

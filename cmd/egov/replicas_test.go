@@ -37,52 +37,6 @@ const (
 	replicaReceiver  = "hk.tiepnhan"
 )
 
-// startReplica runs `egov serve` with the given flags and extra
-// environment (nothing else of the test's environment), and waits until it
-// is ready.
-func startReplica(t *testing.T, bin, dataDir string, env []string, args ...string) *crashServer {
-	t.Helper()
-	args = append([]string{"serve", "--addr=127.0.0.1:0", "--data=" + dataDir}, args...)
-	s := &crashServer{cmd: exec.Command(bin, args...), logs: &lineLog{addr: make(chan string, 1)}, exited: make(chan struct{})}
-	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}, env...)
-	s.cmd.Stdout = io.Discard
-	s.cmd.Stderr = s.logs
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start egov serve: %v", err)
-	}
-	go func() { s.waitErr = s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	select {
-	case addr := <-s.logs.addr:
-		s.base = "http://" + addr
-	case <-s.exited:
-		t.Fatalf("egov serve exited before serving: %v\n%s", s.waitErr, s.logs.tail(30))
-	case <-time.After(90 * time.Second):
-		t.Fatalf("egov serve did not start within 90s\n%s", s.logs.tail(30))
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(s.base + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("egov serve not ready within 30s: %v\n%s", err, s.logs.tail(30))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // replicaDatabase creates an empty PostgreSQL database for the test next
 // to the one of EGOV_TEST_POSTGRES_URL, dropped at the end.
 func replicaDatabase(t *testing.T, base string) string {
@@ -164,8 +118,8 @@ func TestReplicas(t *testing.T) {
 		"--s3-region=us-east-1", "--s3-access-key=egov", "--s3-insecure"}
 	env := []string{"EGOV_S3_SECRET_KEY=" + replicaSecretKey}
 	dataA, dataB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
-	a := startReplica(t, bin, dataA, env, append(flags, "--demo")...)
-	b := startReplica(t, bin, dataB, env, flags...)
+	a := startServerEnv(t, bin, dataA, env, append(flags, "--demo")...)
+	b := startServerEnv(t, bin, dataB, env, flags...)
 	t.Logf("replicas A %s and B %s on one database and one bucket, up after %v", a.base, b.base, time.Since(began).Round(time.Millisecond))
 
 	// The receiving official of the commune, made at the command line.
