@@ -24,7 +24,7 @@ import (
 // reportDuties is the reporting service over the server's database; it is
 // cheap to build and keeps no state of its own.
 func (s *Server) reportDuties() *report.DutyService {
-	return report.NewDutyService(s.cfg.DB, report.NewService(s.cfg.DB, report.TreeOf(s.cfg.Catalog), nil), nil)
+	return report.NewDutyService(s.cfg.DB, s.reports, nil) // the server's figures, with their cache
 }
 
 // dutyPeriods is how many of a duty's last periods the pages show.
